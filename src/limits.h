@@ -1,0 +1,37 @@
+/* Every compile-time limit of chatsock in one place. */
+#ifndef LIMITS_H
+#define LIMITS_H
+
+/* Longest input line in bytes, end-of-line excluded; longer lines are refused. */
+#define LINE_MAX_BYTES		2048
+
+/* Upper bounds for configurable values (the config validator enforces them). */
+#define USERNAME_LIMIT_MAX	32
+#define MESSAGE_LIMIT_MAX	500	/* x 4 bytes of UTF-8 fits LINE_MAX_BYTES */
+#define CHATVIEW_MAX_MAX	1000
+#define ROOM_NAME_MAX		32
+#define ROOMS_MAX		1024
+#define SHUTDOWN_GRACE_MAX	3600
+#define TEXT_MAX		4096	/* welcome, shutdown and description texts */
+
+/* Bytes of one formatted chat line: "[" name padded "]: " text CRLF. */
+#define CHAT_LINE_MAX		(USERNAME_LIMIT_MAX + 4 + MESSAGE_LIMIT_MAX * 4 + 2)
+
+/* The pause before the welcome when connectionTimeout is on, in ms. */
+#define CONNECT_PAUSE_MS	2500
+
+/* A closing client gets this long to drain its output before it is cut. */
+#define CLOSE_FLUSH_SECONDS	5
+
+/* Disconnect a flooder after this many refused lines in a row. */
+#define FLOOD_STRIKES_MAX	20
+
+/* Split screen used when a terminal reports no size (NAWS 0x0). */
+#define TERM_DEFAULT_ROWS	24
+#define TERM_DEFAULT_COLS	80
+#define TERM_MIN_ROWS		5
+
+/* Admin protocol: longest request line. */
+#define ADMIN_LINE_MAX		8192
+
+#endif

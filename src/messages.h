@@ -1,0 +1,72 @@
+/* Every text the daemon sends to users, in one place (ngircd messages.h). */
+#ifndef MESSAGES_H
+#define MESSAGES_H
+
+/* Connection and naming. */
+#define MSG_CONNECTING		"Connecting to chatsock..."
+#define MSG_BANNER		"chatsock %s - type :help for commands"
+#define MSG_NAME_PROMPT		"Choose a username: "
+#define MSG_NAME_EMPTY		"A username cannot be empty."
+#define MSG_NAME_LONG		"That username is too long: at most %u characters."
+#define MSG_NAME_CHARS		"A username may only use the letters A-Z a-z, " \
+				"the digits 0-9 and _ . -"
+#define MSG_NAME_TAKEN		"The username %s is already taken."
+#define MSG_NAME_OK		"You are connected as %s."
+#define MSG_NAME_TIMEOUT	"Timed out waiting for a username. Goodbye."
+#define MSG_SERVER_FULL		"Sorry, the server is full. Please try again later."
+#define MSG_ADDRESS_FULL	"Sorry, too many connections from your address."
+
+/* Palette. */
+#define MSG_PROMPT		"> "
+#define MSG_PROMPT_ROOM		"[%s/%s]> "
+#define MSG_PROMPT_DM		"[dm:%s/%s]> "
+#define MSG_HINT_CHAT		"Commands start with ':' (try :help). " \
+				"To talk, join a room and type :chat."
+#define MSG_UNKNOWN_COMMAND	"Unknown command :%s. Type :help for the list."
+#define MSG_USAGE		"Usage: %s"
+#define MSG_HELP_HEAD		"Commands:"
+#define MSG_ROOMS_HEAD		"Rooms:"
+#define MSG_ROOMS_NONE		"There are no public rooms."
+#define MSG_JOIN_REFUSED	"Cannot join %s: no such room or wrong password."
+#define MSG_ROOM_FULL		"Cannot join %s: the room is full (%u/%u)."
+#define MSG_JOINED		"You joined %s. Type :chat to talk."
+#define MSG_ALREADY_IN		"You are already in %s."
+#define MSG_NOT_IN_ROOM		"You are not in a room. Use :join ROOM or :dm USER."
+#define MSG_LEFT_ROOM		"You left %s."
+#define MSG_LEFT_DM		"You closed the conversation with %s."
+#define MSG_LIST_HEAD		"Users in %s (%u):"
+#define MSG_LISTALL_HEAD	"Users online (%u):"
+#define MSG_QUIT_CONFIRM	"Do you really want to quit? (y/n) "
+#define MSG_GOODBYE		"Goodbye."
+
+/* Chatview. */
+#define MSG_CHAT_ENTER		"--- %s: type to talk, :q to leave the view ---"
+#define MSG_CHAT_LEAVE		"--- left the chat view ---"
+#define MSG_CHAT_LINE		"[%-*s]: %s"
+#define MSG_TOO_LONG		"Not sent: %zu characters, the limit is %u."
+#define MSG_NOTICE_JOIN		"* %s joined %s"
+#define MSG_NOTICE_LEAVE	"* %s left %s"
+
+/* Input errors, in any state. */
+#define MSG_LINE_TOO_LONG	"Line ignored: longer than %u bytes."
+#define MSG_BAD_UTF8		"Line ignored: it is not valid UTF-8."
+#define MSG_FLOOD		"Slow down: line ignored (flood control)."
+#define MSG_FLOOD_KILL		"Disconnected for flooding."
+
+/* DMs. */
+#define MSG_DM_WAITING		"* %s wants to talk privately: type :dm %s"
+#define MSG_DM_SELF		"You cannot open a conversation with yourself."
+#define MSG_DM_OFFLINE		"No user called %s is online."
+#define MSG_DM_OPEN		"Private conversation with %s. Type :chat to talk."
+#define MSG_DM_ENDED		"* %s went offline; the conversation ended."
+
+/* Operator. */
+#define MSG_BROADCAST		"*** %s"
+#define MSG_SHUTDOWN		"*** The server is shutting down in %u seconds."
+#define MSG_SHUTDOWN_TEXT	"*** The server is shutting down in %u seconds: %s"
+#define MSG_SHUTDOWN_BYE	"*** Server stopped. Goodbye."
+#define MSG_KICKED		"*** You were disconnected by the operator."
+#define MSG_KICKED_REASON	"*** You were disconnected by the operator: %s"
+#define MSG_ROOM_REMOVED	"* The room %s was closed by the operator."
+
+#endif
