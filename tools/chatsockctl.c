@@ -1,0 +1,1278 @@
+/* chatsockctl: the operator's blocking client for chatsockd's admin socket. */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <crypt.h>
+#include <jansson.h>
+
+#include "limits.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+#define CTL_NAME		"chatsockctl"
+
+/* Where to look for the admin socket when neither -s nor the variable says. */
+#define CTL_SOCKET_ENV		"CHATSOCK_SOCKET"
+static const char *ctl_default_sockets[] = {
+	"/run/chatsock/admin.sock",
+	"/tmp/chatsock/admin.sock",
+};
+#define CTL_NSOCKETS \
+	(sizeof ctl_default_sockets / sizeof ctl_default_sockets[0])
+
+/* A reply line longer than this is refused; the daemon never sends one. */
+#define CTL_REPLY_MAX		(16 * 1024 * 1024)
+
+/* Seconds to wait for the daemon to accept, take and answer a request. */
+#define CTL_TIMEOUT_SECONDS	10
+
+/* Exit statuses: worked, failed, bad command line. */
+#define CTL_EXIT_OK		0
+#define CTL_EXIT_FAIL		1
+#define CTL_EXIT_USAGE		2
+
+/* A table of text cells printed in aligned columns. */
+struct ctl_table {
+	u_int		  ncols;
+	u_int		  nrows;
+	char		**cells;	/* nrows * ncols, row-major */
+};
+
+/* One chatsockctl command; build_request is NULL for local commands. */
+struct ctl_cmd {
+	const char	 *name;
+	int		  min_args;
+	int		  max_args;	/* -1 for no limit */
+	const char	 *usage;
+	json_t		*(*build_request)(int, char **);
+	int		  (*print_reply)(json_t *, int, char **, char **);
+	int		  (*run_local)(char **);
+};
+
+static void	 ctl_usage(FILE *);
+static void	 ctl_usage_error(const char *, const char *, ...)
+		     __attribute__((format(printf, 2, 3), noreturn));
+static void	*ctl_malloc(size_t);
+static void	*ctl_reallocarray(void *, size_t, size_t);
+static char	*ctl_strdup(const char *);
+static char	*ctl_printf(const char *, ...)
+		     __attribute__((format(printf, 1, 2)));
+static char	*ctl_join(int, char **);
+static const struct ctl_cmd *ctl_find(const char *);
+
+static int	 ctl_connect_one(const char *, int *);
+static int	 ctl_connect(const char *, char **);
+static int	 ctl_send(int, const char *, size_t, char **);
+static int	 ctl_recv_line(int, char **, size_t *, char **);
+static int	 ctl_exchange(const char *, json_t *, json_t **, char **);
+static int	 ctl_check_reply(json_t *, int *, char **);
+
+static void	 ctl_duration(char *, size_t, json_int_t);
+static size_t	 ctl_text_width(const char *);
+static void	 ctl_table_init(struct ctl_table *, u_int);
+static void	 ctl_table_add(struct ctl_table *, const char **);
+static void	 ctl_table_print(struct ctl_table *);
+static void	 ctl_table_free(struct ctl_table *);
+static int	 ctl_get_int(json_t *, const char *, json_int_t *, char **);
+static int	 ctl_get_string(json_t *, const char *, int, const char **,
+		     char **);
+static int	 ctl_get_bool(json_t *, const char *, int *, char **);
+static int	 ctl_get_array(json_t *, const char *, json_t **, char **);
+
+static json_t	*ctl_req_listall(int, char **);
+static json_t	*ctl_req_list(int, char **);
+static json_t	*ctl_req_rooms(int, char **);
+static json_t	*ctl_req_stats(int, char **);
+static json_t	*ctl_req_broadcast(int, char **);
+static json_t	*ctl_req_kick(int, char **);
+static json_t	*ctl_req_reload(int, char **);
+static json_t	*ctl_req_shutdown(int, char **);
+
+static int	 ctl_print_users(json_t *, int, char **, char **);
+static int	 ctl_print_rooms(json_t *, int, char **, char **);
+static int	 ctl_print_stats(json_t *, int, char **, char **);
+static int	 ctl_print_broadcast(json_t *, int, char **, char **);
+static int	 ctl_print_kick(json_t *, int, char **, char **);
+static int	 ctl_print_reload(json_t *, int, char **, char **);
+static int	 ctl_print_shutdown(json_t *, int, char **, char **);
+
+static void	 ctl_tty_restore(void);
+static void	 ctl_tty_signal(int);
+static char	*ctl_read_password(const char *, int, char **);
+static void	 ctl_free_password(char *);
+static int	 ctl_hash_password(char **);
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "listall", 0, 0, "listall",
+	  ctl_req_listall, ctl_print_users, NULL },
+	{ "list", 1, 1, "list ROOM",
+	  ctl_req_list, ctl_print_users, NULL },
+	{ "rooms", 0, 0, "rooms",
+	  ctl_req_rooms, ctl_print_rooms, NULL },
+	{ "stats", 0, 0, "stats",
+	  ctl_req_stats, ctl_print_stats, NULL },
+	{ "broadcast", 1, -1, "broadcast TEXT...",
+	  ctl_req_broadcast, ctl_print_broadcast, NULL },
+	{ "kick", 1, -1, "kick USER [REASON...]",
+	  ctl_req_kick, ctl_print_kick, NULL },
+	{ "reload", 0, 0, "reload",
+	  ctl_req_reload, ctl_print_reload, NULL },
+	{ "shutdown", 0, -1, "shutdown [TEXT...]",
+	  ctl_req_shutdown, ctl_print_shutdown, NULL },
+	{ "hash-password", 0, 0, "hash-password",
+	  NULL, NULL, ctl_hash_password },
+};
+#define CTL_NCMDS (sizeof ctl_cmds / sizeof ctl_cmds[0])
+
+/* The stats reply: label printed, key in the reply, whether a duration. */
+static const struct {
+	const char	*label;
+	const char	*key;
+	int		 duration;
+} ctl_stats[] = {
+	{ "users", "users", 0 },
+	{ "peak users", "peak_users", 0 },
+	{ "rooms", "rooms", 0 },
+	{ "messages relayed", "messages", 0 },
+	{ "bytes in", "bytes_in", 0 },
+	{ "bytes out", "bytes_out", 0 },
+	{ "connections", "connections", 0 },
+	{ "uptime", "uptime", 1 },
+};
+
+static const struct option ctl_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "socket", required_argument, NULL, 's' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Terminal state saved while a password is typed without echo. */
+static struct termios	ctl_tty_saved;
+static volatile sig_atomic_t ctl_tty_changed;
+
+/* Print the full usage, with every command, to f. */
+static void
+ctl_usage(FILE *f)
+{
+	u_int	i;
+
+	fprintf(f, "usage: %s [-s PATH] [--json] COMMAND [ARGS]\n"
+	    "       %s -h | --help | -V | --version\n"
+	    "commands:\n", CTL_NAME, CTL_NAME);
+	for (i = 0; i < CTL_NCMDS; i++)
+		fprintf(f, "  %s\n", ctl_cmds[i].usage);
+	fprintf(f, "The socket is -s PATH, else $%s, else the first of",
+	    CTL_SOCKET_ENV);
+	for (i = 0; i < CTL_NSOCKETS; i++)
+		fprintf(f, "%s %s", i == 0 ? "" : " and",
+		    ctl_default_sockets[i]);
+	fprintf(f, " that answers.\n");
+}
+
+/* Report a bad command line with a one-line reason and the usage; exit 2. */
+static void
+ctl_usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "%s: ", CTL_NAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (usage != NULL)
+		fprintf(stderr, "usage: %s [-s PATH] [--json] %s\n", CTL_NAME,
+		    usage);
+	else
+		ctl_usage(stderr);
+	exit(CTL_EXIT_USAGE);
+}
+
+/* Allocate or end the program: nothing useful is left to do without memory. */
+static void *
+ctl_malloc(size_t size)
+{
+	void	*p;
+
+	if ((p = malloc(size == 0 ? 1 : size)) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", CTL_NAME);
+		exit(CTL_EXIT_FAIL);
+	}
+	return (p);
+}
+
+/* Resize an array of n elements of size bytes, checking the product. */
+static void *
+ctl_reallocarray(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size) {
+		fprintf(stderr, "%s: out of memory\n", CTL_NAME);
+		exit(CTL_EXIT_FAIL);
+	}
+	if ((p = realloc(p, n * size == 0 ? 1 : n * size)) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", CTL_NAME);
+		exit(CTL_EXIT_FAIL);
+	}
+	return (p);
+}
+
+/* Copy a string or end the program. */
+static char *
+ctl_strdup(const char *s)
+{
+	size_t	 len = strlen(s) + 1;
+
+	return (memcpy(ctl_malloc(len), s, len));
+}
+
+/* Format into a new string or end the program. */
+static char *
+ctl_printf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		fprintf(stderr, "%s: cannot format a message\n", CTL_NAME);
+		exit(CTL_EXIT_FAIL);
+	}
+	s = ctl_malloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return (s);
+}
+
+/* Join argc words with single spaces into a new string. */
+static char *
+ctl_join(int argc, char **argv)
+{
+	size_t	 len = 1, off = 0, n;
+	char	*s;
+	int	 i;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = ctl_malloc(len);
+	for (i = 0; i < argc; i++) {
+		if (i != 0)
+			s[off++] = ' ';
+		n = strlen(argv[i]);
+		memcpy(s + off, argv[i], n);
+		off += n;
+	}
+	s[off] = '\0';
+	return (s);
+}
+
+/* Find a command by its exact name. */
+static const struct ctl_cmd *
+ctl_find(const char *name)
+{
+	u_int	i;
+
+	for (i = 0; i < CTL_NCMDS; i++) {
+		if (strcmp(ctl_cmds[i].name, name) == 0)
+			return (&ctl_cmds[i]);
+	}
+	return (NULL);
+}
+
+/* Connect to one socket path into *fdp; -1 with errno set on failure. */
+static int
+ctl_connect_one(const char *path, int *fdp)
+{
+	struct sockaddr_un	sun;
+	struct timeval		tv = { CTL_TIMEOUT_SECONDS, 0 };
+	int			fd, saved;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	/* Bounds a connect to a daemon whose backlog is full, and send. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1)
+		goto fail;
+	while (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		if (errno != EINTR) {
+			if (errno == EAGAIN)
+				errno = ETIMEDOUT;
+			goto fail;
+		}
+	}
+	*fdp = fd;
+	return (0);
+
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return (-1);
+}
+
+/* Connect to path, or to the first default socket that answers. */
+static int
+ctl_connect(const char *path, char **cause)
+{
+	const char	*tried[CTL_NSOCKETS];
+	int		 errs[CTL_NSOCKETS], fd, denied = 0;
+	u_int		 n = 0, i;
+	char		*msg, *tmp;
+
+	if (path == NULL) {
+		path = getenv(CTL_SOCKET_ENV);
+		if (path != NULL && *path == '\0')
+			path = NULL;
+	}
+	if (path != NULL) {
+		if (ctl_connect_one(path, &fd) == 0)
+			return (fd);
+		tried[n] = path;
+		errs[n++] = errno;
+	} else {
+		for (i = 0; i < CTL_NSOCKETS; i++) {
+			if (ctl_connect_one(ctl_default_sockets[i], &fd) == 0)
+				return (fd);
+			tried[n] = ctl_default_sockets[i];
+			errs[n++] = errno;
+		}
+	}
+
+	msg = ctl_strdup("cannot connect to");
+	for (i = 0; i < n; i++) {
+		tmp = ctl_printf("%s%s %s: %s", msg, i == 0 ? "" : ";",
+		    tried[i], strerror(errs[i]));
+		free(msg);
+		msg = tmp;
+		if (errs[i] == EACCES || errs[i] == EPERM)
+			denied = 1;
+	}
+	if (denied) {
+		*cause = ctl_printf("%s (run it as root, as the daemon's user "
+		    "or as a member of adminGroup)", msg);
+	} else
+		*cause = ctl_printf("%s (is chatsockd running?)", msg);
+	free(msg);
+	return (-1);
+}
+
+/* Write all of buf; a peer that hung up is reported as such. */
+static int
+ctl_send(int fd, const char *buf, size_t len, char **cause)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE || errno == ECONNRESET)
+				*cause = ctl_strdup("the daemon closed the "
+				    "connection");
+			else if (errno == EAGAIN || errno == EWOULDBLOCK)
+				*cause = ctl_strdup("timed out sending the "
+				    "request");
+			else
+				*cause = ctl_printf("send: %s",
+				    strerror(errno));
+			return (-1);
+		}
+		buf += n;
+		len -= n;
+	}
+	return (0);
+}
+
+/* Read one reply line (newline removed) within the timeout and size bound. */
+static int
+ctl_recv_line(int fd, char **linep, size_t *lenp, char **cause)
+{
+	struct timespec	 now, end;
+	struct pollfd	 pfd;
+	char		*buf = NULL, *nl;
+	size_t		 size = 0, len = 0, want;
+	ssize_t		 n;
+	int		 left, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += CTL_TIMEOUT_SECONDS;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (end.tv_sec - now.tv_sec) * 1000 +
+		    (end.tv_nsec - now.tv_nsec) / 1000000;
+		if (left <= 0) {
+			*cause = ctl_printf("no reply from the daemon within "
+			    "%d seconds", CTL_TIMEOUT_SECONDS);
+			goto fail;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if ((r = poll(&pfd, 1, left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			*cause = ctl_printf("poll: %s", strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			continue;
+
+		if (size - len < 4096) {
+			size = size == 0 ? 8192 : size * 2;
+			if (size > CTL_REPLY_MAX + 1)
+				size = CTL_REPLY_MAX + 1;
+			buf = ctl_reallocarray(buf, size, 1);
+		}
+		want = size - len;
+		if (want == 0) {
+			*cause = ctl_printf("reply longer than %d bytes",
+			    CTL_REPLY_MAX);
+			goto fail;
+		}
+		n = read(fd, buf + len, want);
+		if (n == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			if (errno == ECONNRESET)
+				*cause = ctl_strdup("the daemon closed the "
+				    "connection");
+			else
+				*cause = ctl_printf("read: %s",
+				    strerror(errno));
+			goto fail;
+		}
+		if (n == 0) {
+			if (len == 0)
+				*cause = ctl_strdup("the daemon closed the "
+				    "connection");
+			else
+				*cause = ctl_strdup("the daemon closed the "
+				    "connection in the middle of its reply");
+			goto fail;
+		}
+		nl = memchr(buf + len, '\n', n);
+		len += n;
+		if (nl != NULL) {
+			len = nl - buf;
+			if (len > CTL_REPLY_MAX) {
+				*cause = ctl_printf("reply longer than %d "
+				    "bytes", CTL_REPLY_MAX);
+				goto fail;
+			}
+			*nl = '\0';
+			*linep = buf;
+			*lenp = len;
+			return (0);
+		}
+	}
+
+fail:
+	free(buf);
+	return (-1);
+}
+
+/* Send one request to the daemon and parse its one-line reply. */
+static int
+ctl_exchange(const char *path, json_t *req, json_t **replyp, char **cause)
+{
+	json_error_t	 jerr;
+	json_t		*reply;
+	char		*text, *line;
+	size_t		 len;
+	int		 fd;
+
+	if ((text = json_dumps(req, JSON_COMPACT)) == NULL) {
+		*cause = ctl_strdup("cannot encode the request");
+		return (-1);
+	}
+	len = strlen(text);
+	if (len > ADMIN_LINE_MAX) {
+		*cause = ctl_printf("request too long (%zu bytes; the daemon "
+		    "takes at most %d)", len, ADMIN_LINE_MAX);
+		free(text);
+		return (-1);
+	}
+	line = ctl_printf("%s\n", text);
+	free(text);
+
+	if ((fd = ctl_connect(path, cause)) == -1) {
+		free(line);
+		return (-1);
+	}
+	if (ctl_send(fd, line, len + 1, cause) != 0) {
+		free(line);
+		close(fd);
+		return (-1);
+	}
+	free(line);
+	if (ctl_recv_line(fd, &line, &len, cause) != 0) {
+		close(fd);
+		return (-1);
+	}
+	close(fd);
+
+	if (len > 0 && line[len - 1] == '\r')
+		line[--len] = '\0';
+	reply = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(line);
+	if (reply == NULL) {
+		*cause = ctl_printf("malformed reply: %s (column %d)",
+		    jerr.text, jerr.column);
+		return (-1);
+	}
+	if (!json_is_object(reply)) {
+		json_decref(reply);
+		*cause = ctl_strdup("malformed reply: not a JSON object");
+		return (-1);
+	}
+	*replyp = reply;
+	return (0);
+}
+
+/* Read "ok"; for a refusal, put the daemon's error into cause. */
+static int
+ctl_check_reply(json_t *reply, int *okp, char **cause)
+{
+	json_t		*ok, *error;
+
+	ok = json_object_get(reply, "ok");
+	if (!json_is_boolean(ok)) {
+		*cause = ctl_strdup("malformed reply: \"ok\" missing or not "
+		    "a boolean");
+		return (-1);
+	}
+	*okp = json_is_true(ok);
+	if (!*okp) {
+		error = json_object_get(reply, "error");
+		if (json_is_string(error))
+			*cause = ctl_strdup(json_string_value(error));
+		else
+			*cause = ctl_strdup("the daemon refused the request "
+			    "without saying why");
+	}
+	return (0);
+}
+
+/* Format seconds as 45s, 12m03s, 3h04m or 2d03h. */
+static void
+ctl_duration(char *buf, size_t size, json_int_t secs)
+{
+	long long	s = secs < 0 ? 0 : (long long)secs;
+
+	if (s < 60)
+		snprintf(buf, size, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, size, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, size, "%lldd%02lldh", s / 86400,
+		    s % 86400 / 3600);
+}
+
+/* Columns a UTF-8 string takes, counting one per character. */
+static size_t
+ctl_text_width(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (((u_char)*s & 0xc0) != 0x80)
+			n++;
+	}
+	return (n);
+}
+
+/* Start an empty table of ncols columns. */
+static void
+ctl_table_init(struct ctl_table *t, u_int ncols)
+{
+	t->ncols = ncols;
+	t->nrows = 0;
+	t->cells = NULL;
+}
+
+/* Append a row, copying its ncols cells. */
+static void
+ctl_table_add(struct ctl_table *t, const char **row)
+{
+	u_int	i;
+
+	t->cells = ctl_reallocarray(t->cells, (size_t)(t->nrows + 1) *
+	    t->ncols, sizeof *t->cells);
+	for (i = 0; i < t->ncols; i++)
+		t->cells[t->nrows * t->ncols + i] = ctl_strdup(row[i]);
+	t->nrows++;
+}
+
+/* Print the table with each column as wide as its widest cell. */
+static void
+ctl_table_print(struct ctl_table *t)
+{
+	size_t		*width, w;
+	const char	*cell;
+	u_int		 r, c, last;
+
+	width = ctl_reallocarray(NULL, t->ncols, sizeof *width);
+	for (c = 0; c < t->ncols; c++) {
+		width[c] = 0;
+		for (r = 0; r < t->nrows; r++) {
+			w = ctl_text_width(t->cells[r * t->ncols + c]);
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+	for (r = 0; r < t->nrows; r++) {
+		/* No padding after the last cell with text. */
+		last = t->ncols - 1;
+		while (last > 0 && *t->cells[r * t->ncols + last] == '\0')
+			last--;
+		for (c = 0; c <= last; c++) {
+			cell = t->cells[r * t->ncols + c];
+			fputs(cell, stdout);
+			if (c == last)
+				break;
+			for (w = ctl_text_width(cell); w < width[c] + 2; w++)
+				putchar(' ');
+		}
+		putchar('\n');
+	}
+	free(width);
+}
+
+/* Free the table's cells. */
+static void
+ctl_table_free(struct ctl_table *t)
+{
+	u_int	i;
+
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = 0;
+}
+
+/* Get an integer member or explain what is wrong with it. */
+static int
+ctl_get_int(json_t *o, const char *key, json_int_t *out, char **cause)
+{
+	json_t	*v = json_object_get(o, key);
+
+	if (!json_is_integer(v)) {
+		*cause = ctl_printf("malformed reply: \"%s\" missing or not "
+		    "an integer", key);
+		return (-1);
+	}
+	*out = json_integer_value(v);
+	return (0);
+}
+
+/* Get a string member (or NULL if nullable and null or absent). */
+static int
+ctl_get_string(json_t *o, const char *key, int nullable, const char **out,
+    char **cause)
+{
+	json_t	*v = json_object_get(o, key);
+
+	if (nullable && (v == NULL || json_is_null(v))) {
+		*out = NULL;
+		return (0);
+	}
+	if (!json_is_string(v)) {
+		*cause = ctl_printf("malformed reply: \"%s\" missing or not "
+		    "a string", key);
+		return (-1);
+	}
+	*out = json_string_value(v);
+	return (0);
+}
+
+/* Get a boolean member or explain what is wrong with it. */
+static int
+ctl_get_bool(json_t *o, const char *key, int *out, char **cause)
+{
+	json_t	*v = json_object_get(o, key);
+
+	if (!json_is_boolean(v)) {
+		*cause = ctl_printf("malformed reply: \"%s\" missing or not "
+		    "a boolean", key);
+		return (-1);
+	}
+	*out = json_is_true(v);
+	return (0);
+}
+
+/* Get an array member or explain what is wrong with it. */
+static int
+ctl_get_array(json_t *o, const char *key, json_t **out, char **cause)
+{
+	json_t	*v = json_object_get(o, key);
+
+	if (!json_is_array(v)) {
+		*cause = ctl_printf("malformed reply: \"%s\" missing or not "
+		    "an array", key);
+		return (-1);
+	}
+	*out = v;
+	return (0);
+}
+
+/* Build {"cmd":"listall"}. */
+static json_t *
+ctl_req_listall(__attribute__((unused)) int argc,
+    __attribute__((unused)) char **argv)
+{
+	return (json_pack("{s:s}", "cmd", "listall"));
+}
+
+/* Build {"cmd":"list","room":ROOM}. */
+static json_t *
+ctl_req_list(__attribute__((unused)) int argc, char **argv)
+{
+	return (json_pack("{s:s, s:s}", "cmd", "list", "room", argv[0]));
+}
+
+/* Build {"cmd":"rooms"}. */
+static json_t *
+ctl_req_rooms(__attribute__((unused)) int argc,
+    __attribute__((unused)) char **argv)
+{
+	return (json_pack("{s:s}", "cmd", "rooms"));
+}
+
+/* Build {"cmd":"stats"}. */
+static json_t *
+ctl_req_stats(__attribute__((unused)) int argc,
+    __attribute__((unused)) char **argv)
+{
+	return (json_pack("{s:s}", "cmd", "stats"));
+}
+
+/* Build {"cmd":"broadcast","text":TEXT}, the words joined by spaces. */
+static json_t *
+ctl_req_broadcast(int argc, char **argv)
+{
+	json_t	*req;
+	char	*text;
+
+	text = ctl_join(argc, argv);
+	req = json_pack("{s:s, s:s}", "cmd", "broadcast", "text", text);
+	free(text);
+	return (req);
+}
+
+/* Build {"cmd":"kick","user":USER}, with "reason" if one is given. */
+static json_t *
+ctl_req_kick(int argc, char **argv)
+{
+	json_t	*req;
+	char	*reason;
+
+	if (argc == 1)
+		return (json_pack("{s:s, s:s}", "cmd", "kick", "user",
+		    argv[0]));
+	reason = ctl_join(argc - 1, argv + 1);
+	req = json_pack("{s:s, s:s, s:s}", "cmd", "kick", "user", argv[0],
+	    "reason", reason);
+	free(reason);
+	return (req);
+}
+
+/* Build {"cmd":"reload"}. */
+static json_t *
+ctl_req_reload(__attribute__((unused)) int argc,
+    __attribute__((unused)) char **argv)
+{
+	return (json_pack("{s:s}", "cmd", "reload"));
+}
+
+/* Build {"cmd":"shutdown"}, with "text" if one is given. */
+static json_t *
+ctl_req_shutdown(int argc, char **argv)
+{
+	json_t	*req;
+	char	*text;
+
+	if (argc == 0)
+		return (json_pack("{s:s}", "cmd", "shutdown"));
+	text = ctl_join(argc, argv);
+	req = json_pack("{s:s, s:s}", "cmd", "shutdown", "text", text);
+	free(text);
+	return (req);
+}
+
+/* Print the users of a listall or list reply as a table. */
+static int
+ctl_print_users(json_t *reply, __attribute__((unused)) int argc,
+    __attribute__((unused)) char **argv, char **cause)
+{
+	static const char	*head[] = { "NAME", "ROOM", "VIEW", "ADDRESS",
+				    "CONNECTED", "IDLE" };
+	struct ctl_table	 t;
+	json_t			*users, *u;
+	const char		*name, *room, *dm, *view, *address, *row[6];
+	json_int_t		 connected, idle;
+	char			*where, conn[32], idl[32];
+	size_t			 i;
+
+	if (ctl_get_array(reply, "users", &users, cause) != 0)
+		return (-1);
+	if (json_array_size(users) == 0) {
+		printf("no users\n");
+		return (0);
+	}
+
+	ctl_table_init(&t, 6);
+	ctl_table_add(&t, head);
+	json_array_foreach(users, i, u) {
+		if (!json_is_object(u)) {
+			*cause = ctl_strdup("malformed reply: a user is not "
+			    "an object");
+			goto fail;
+		}
+		if (ctl_get_string(u, "name", 0, &name, cause) != 0 ||
+		    ctl_get_string(u, "room", 1, &room, cause) != 0 ||
+		    ctl_get_string(u, "dm", 1, &dm, cause) != 0 ||
+		    ctl_get_string(u, "view", 0, &view, cause) != 0 ||
+		    ctl_get_string(u, "address", 0, &address, cause) != 0 ||
+		    ctl_get_int(u, "connected", &connected, cause) != 0 ||
+		    ctl_get_int(u, "idle", &idle, cause) != 0)
+			goto fail;
+		if (room != NULL)
+			where = ctl_strdup(room);
+		else if (dm != NULL)
+			where = ctl_printf("dm:%s", dm);
+		else
+			where = ctl_strdup("-");
+		ctl_duration(conn, sizeof conn, connected);
+		ctl_duration(idl, sizeof idl, idle);
+		row[0] = name;
+		row[1] = where;
+		row[2] = view;
+		row[3] = address;
+		row[4] = conn;
+		row[5] = idl;
+		ctl_table_add(&t, row);
+		free(where);
+	}
+	ctl_table_print(&t);
+	ctl_table_free(&t);
+	return (0);
+
+fail:
+	ctl_table_free(&t);
+	return (-1);
+}
+
+/* Print the rooms reply as a table, hidden rooms marked. */
+static int
+ctl_print_rooms(json_t *reply, __attribute__((unused)) int argc,
+    __attribute__((unused)) char **argv, char **cause)
+{
+	static const char	*head[] = { "NAME", "PUBLIC", "MEMBERS",
+				    "DESCRIPTION" };
+	struct ctl_table	 t;
+	json_t			*rooms, *r;
+	const char		*name, *desc, *row[4];
+	json_int_t		 members, limit;
+	char			 count[64];
+	int			 public;
+	size_t			 i;
+
+	if (ctl_get_array(reply, "rooms", &rooms, cause) != 0)
+		return (-1);
+	if (json_array_size(rooms) == 0) {
+		printf("no rooms\n");
+		return (0);
+	}
+
+	ctl_table_init(&t, 4);
+	ctl_table_add(&t, head);
+	json_array_foreach(rooms, i, r) {
+		if (!json_is_object(r)) {
+			*cause = ctl_strdup("malformed reply: a room is not "
+			    "an object");
+			goto fail;
+		}
+		if (ctl_get_string(r, "name", 0, &name, cause) != 0 ||
+		    ctl_get_bool(r, "public", &public, cause) != 0 ||
+		    ctl_get_int(r, "members", &members, cause) != 0 ||
+		    ctl_get_int(r, "limit", &limit, cause) != 0 ||
+		    ctl_get_string(r, "description", 1, &desc, cause) != 0)
+			goto fail;
+		if (limit > 0)
+			snprintf(count, sizeof count, "%" JSON_INTEGER_FORMAT
+			    "/%" JSON_INTEGER_FORMAT, members, limit);
+		else
+			snprintf(count, sizeof count, "%" JSON_INTEGER_FORMAT,
+			    members);
+		row[0] = name;
+		row[1] = public ? "yes" : "hidden";
+		row[2] = count;
+		row[3] = desc != NULL ? desc : "";
+		ctl_table_add(&t, row);
+	}
+	ctl_table_print(&t);
+	ctl_table_free(&t);
+	return (0);
+
+fail:
+	ctl_table_free(&t);
+	return (-1);
+}
+
+/* Print the stats reply as "key: value" lines. */
+static int
+ctl_print_stats(json_t *reply, __attribute__((unused)) int argc,
+    __attribute__((unused)) char **argv, char **cause)
+{
+	json_int_t	 v[sizeof ctl_stats / sizeof ctl_stats[0]];
+	char		 buf[32];
+	u_int		 i;
+
+	/* Check every value before printing any. */
+	for (i = 0; i < sizeof ctl_stats / sizeof ctl_stats[0]; i++) {
+		if (ctl_get_int(reply, ctl_stats[i].key, &v[i], cause) != 0)
+			return (-1);
+	}
+	for (i = 0; i < sizeof ctl_stats / sizeof ctl_stats[0]; i++) {
+		if (ctl_stats[i].duration)
+			ctl_duration(buf, sizeof buf, v[i]);
+		else
+			snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
+			    v[i]);
+		printf("%s: %s\n", ctl_stats[i].label, buf);
+	}
+	return (0);
+}
+
+/* Print how many users a broadcast reached. */
+static int
+ctl_print_broadcast(json_t *reply, __attribute__((unused)) int argc,
+    __attribute__((unused)) char **argv, char **cause)
+{
+	json_int_t	n;
+
+	if (ctl_get_int(reply, "recipients", &n, cause) != 0)
+		return (-1);
+	printf("sent to %" JSON_INTEGER_FORMAT " user%s\n", n,
+	    n == 1 ? "" : "s");
+	return (0);
+}
+
+/* Confirm a kick. */
+static int
+ctl_print_kick(__attribute__((unused)) json_t *reply,
+    __attribute__((unused)) int argc, char **argv,
+    __attribute__((unused)) char **cause)
+{
+	printf("kicked %s\n", argv[0]);
+	return (0);
+}
+
+/* Confirm a reload. */
+static int
+ctl_print_reload(__attribute__((unused)) json_t *reply,
+    __attribute__((unused)) int argc, __attribute__((unused)) char **argv,
+    __attribute__((unused)) char **cause)
+{
+	printf("configuration reloaded\n");
+	return (0);
+}
+
+/* Print the grace period of a shutdown. */
+static int
+ctl_print_shutdown(json_t *reply, __attribute__((unused)) int argc,
+    __attribute__((unused)) char **argv, char **cause)
+{
+	json_int_t	n;
+
+	if (ctl_get_int(reply, "grace", &n, cause) != 0)
+		return (-1);
+	printf("shutting down in %" JSON_INTEGER_FORMAT " second%s\n", n,
+	    n == 1 ? "" : "s");
+	return (0);
+}
+
+/* Put the terminal back as it was before echo was turned off. */
+static void
+ctl_tty_restore(void)
+{
+	if (ctl_tty_changed) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &ctl_tty_saved);
+		ctl_tty_changed = 0;
+	}
+}
+
+/* On a fatal signal at the password prompt, restore echo and die of it. */
+static void
+ctl_tty_signal(int sig)
+{
+	ctl_tty_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Read one password line; on a terminal, prompt with echo off. */
+static char *
+ctl_read_password(const char *prompt, int tty, char **cause)
+{
+	struct termios	 t;
+	char		*line = NULL;
+	size_t		 size = 0;
+	ssize_t		 n;
+	int		 saved;
+
+	if (tty) {
+		if (tcgetattr(STDIN_FILENO, &ctl_tty_saved) == -1) {
+			*cause = ctl_printf("tcgetattr: %s", strerror(errno));
+			return (NULL);
+		}
+		t = ctl_tty_saved;
+		t.c_lflag &= ~(ECHO | ECHOE | ECHOK);
+		t.c_lflag |= ECHONL;
+		fprintf(stderr, "%s", prompt);
+		fflush(stderr);
+		ctl_tty_changed = 1;
+		if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) == -1) {
+			ctl_tty_changed = 0;
+			*cause = ctl_printf("tcsetattr: %s", strerror(errno));
+			return (NULL);
+		}
+	}
+	n = getline(&line, &size, stdin);
+	saved = errno;
+	ctl_tty_restore();
+
+	if (n == -1) {
+		if (ferror(stdin))
+			*cause = ctl_printf("reading the password: %s",
+			    strerror(saved));
+		else
+			*cause = ctl_strdup("no password on standard input");
+		ctl_free_password(line);
+		return (NULL);
+	}
+	if (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (n > 0 && line[n - 1] == '\r')
+		line[--n] = '\0';
+	if ((size_t)n != strlen(line)) {
+		*cause = ctl_strdup("the password contains a NUL byte");
+		ctl_free_password(line);
+		return (NULL);
+	}
+	return (line);
+}
+
+/* Wipe and free a password buffer. */
+static void
+ctl_free_password(char *pw)
+{
+	if (pw != NULL) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+}
+
+/* hash-password: read a password and print its yescrypt hash. */
+static int
+ctl_hash_password(char **cause)
+{
+	char	*pw, *again, *salt, *hash;
+	void	*data = NULL;
+	int	 tty, size = 0;
+
+	tty = isatty(STDIN_FILENO);
+	if (tty) {
+		signal(SIGINT, ctl_tty_signal);
+		signal(SIGTERM, ctl_tty_signal);
+		signal(SIGHUP, ctl_tty_signal);
+		signal(SIGQUIT, ctl_tty_signal);
+		signal(SIGTSTP, SIG_IGN);
+	}
+	if ((pw = ctl_read_password("Password: ", tty, cause)) == NULL)
+		return (-1);
+	if (*pw == '\0') {
+		ctl_free_password(pw);
+		*cause = ctl_strdup("the password is empty");
+		return (-1);
+	}
+	if (tty) {
+		again = ctl_read_password("Again: ", tty, cause);
+		if (again == NULL) {
+			ctl_free_password(pw);
+			return (-1);
+		}
+		if (strcmp(pw, again) != 0) {
+			ctl_free_password(again);
+			ctl_free_password(pw);
+			*cause = ctl_strdup("the passwords do not match");
+			return (-1);
+		}
+		ctl_free_password(again);
+	}
+
+	errno = 0;
+	if ((salt = crypt_gensalt_ra("$y$", 0, NULL, 0)) == NULL) {
+		ctl_free_password(pw);
+		*cause = ctl_printf("crypt_gensalt_ra: %s",
+		    errno != 0 ? strerror(errno) : "failed");
+		return (-1);
+	}
+	errno = 0;
+	hash = crypt_ra(pw, salt, &data, &size);
+	ctl_free_password(pw);
+	free(salt);
+	if (hash == NULL || *hash == '*') {
+		*cause = ctl_printf("crypt_ra: %s",
+		    errno != 0 ? strerror(errno) : "failed");
+		if (data != NULL)
+			explicit_bzero(data, size);
+		free(data);
+		return (-1);
+	}
+	printf("%s\n", hash);
+	explicit_bzero(data, size);
+	free(data);
+	return (0);
+}
+
+/* Parse the command line, run one command and map the outcome to a status. */
+int
+main(int argc, char **argv)
+{
+	const struct ctl_cmd	*cmd;
+	const char		*path = NULL;
+	json_t			*req, *reply;
+	char			*cause = NULL, *text;
+	int			 opt, json = 0, ok, status;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:hjs:V", ctl_options,
+	    NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			ctl_usage(stdout);
+			return (CTL_EXIT_OK);
+		case 'j':
+			json = 1;
+			break;
+		case 's':
+			path = optarg;
+			break;
+		case 'V':
+			printf("%s %s\n", CTL_NAME, PACKAGE_VERSION);
+			return (CTL_EXIT_OK);
+		case ':':
+			ctl_usage_error(NULL, "%s needs an argument",
+			    argv[optind - 1]);
+		default:
+			if (optopt != 0)
+				ctl_usage_error(NULL, "unknown option: -%c",
+				    optopt);
+			ctl_usage_error(NULL, "unknown option: %s",
+			    argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (argc == 0)
+		ctl_usage_error(NULL, "no command given");
+	if ((cmd = ctl_find(argv[0])) == NULL)
+		ctl_usage_error(NULL, "unknown command: %s", argv[0]);
+	argc--;
+	argv++;
+	if (argc < cmd->min_args)
+		ctl_usage_error(cmd->usage, "%s: too few arguments",
+		    cmd->name);
+	if (cmd->max_args != -1 && argc > cmd->max_args)
+		ctl_usage_error(cmd->usage, "%s: too many arguments",
+		    cmd->name);
+
+	if (cmd->run_local != NULL) {
+		status = CTL_EXIT_OK;
+		if (cmd->run_local(&cause) != 0)
+			status = CTL_EXIT_FAIL;
+		goto out;
+	}
+
+	if ((req = cmd->build_request(argc, argv)) == NULL) {
+		cause = ctl_strdup("cannot build the request");
+		status = CTL_EXIT_FAIL;
+		goto out;
+	}
+	if (ctl_exchange(path, req, &reply, &cause) != 0) {
+		json_decref(req);
+		status = CTL_EXIT_FAIL;
+		goto out;
+	}
+	json_decref(req);
+
+	if (ctl_check_reply(reply, &ok, &cause) != 0) {
+		status = CTL_EXIT_FAIL;
+	} else if (json) {
+		/* The reply as received; a refusal is still printed. */
+		free(cause);
+		cause = NULL;
+		if ((text = json_dumps(reply, JSON_COMPACT)) == NULL) {
+			cause = ctl_strdup("cannot encode the reply");
+			status = CTL_EXIT_FAIL;
+		} else {
+			printf("%s\n", text);
+			free(text);
+			status = ok ? CTL_EXIT_OK : CTL_EXIT_FAIL;
+		}
+	} else if (!ok)
+		status = CTL_EXIT_FAIL;
+	else if (cmd->print_reply(reply, argc, argv, &cause) != 0)
+		status = CTL_EXIT_FAIL;
+	else
+		status = CTL_EXIT_OK;
+	json_decref(reply);
+
+out:
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (cause == NULL)
+			cause = ctl_printf("standard output: %s",
+			    strerror(errno));
+		status = CTL_EXIT_FAIL;
+	}
+	if (cause != NULL) {
+		fprintf(stderr, "%s: %s\n", CTL_NAME, cause);
+		free(cause);
+	}
+	return (status);
+}
