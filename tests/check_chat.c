@@ -73,9 +73,11 @@ END_TEST
 START_TEST(test_other_room)
 {
 	struct tclient *c = tc_chatter("carol", "random");
-	struct tclient *a = tc_chatter("alice", "general");
-	struct tclient *b = tc_chatter("bob", "general");
+	struct tclient *a, *b;
 
+	tc_drain(c, 100);	/* her view may open with her own join notice */
+	a = tc_chatter("alice", "general");
+	b = tc_chatter("bob", "general");
 	SEND(a, "only for general");
 	EXPECT(b, ALICE "only for general\r\n");
 	NO_DATA(c);
