@@ -1,0 +1,276 @@
+/* Handlers for the admin requests; each returns its JSON reply. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "admin-cmd.h"
+#include "client.h"
+#include "config.h"
+#include "log.h"
+#include "messages.h"
+#include "room.h"
+#include "server.h"
+#include "utf8.h"
+
+struct admin_cmd {
+	const char	*name;
+	json_t		*(*exec)(json_t *req);
+};
+
+static json_t	*admin_listall(json_t *req);
+static json_t	*admin_list(json_t *req);
+static json_t	*admin_rooms(json_t *req);
+static json_t	*admin_stats(json_t *req);
+static json_t	*admin_broadcast(json_t *req);
+static json_t	*admin_kick(json_t *req);
+static json_t	*admin_reload(json_t *req);
+static json_t	*admin_shutdown(json_t *req);
+static json_t	*admin_user(const struct client *c);
+static int	 admin_text(json_t *req, const char *key, int required,
+		    char *buf, size_t size, json_t **error);
+
+static const struct admin_cmd admin_cmds[] = {
+	{ "listall", admin_listall },
+	{ "list", admin_list },
+	{ "rooms", admin_rooms },
+	{ "stats", admin_stats },
+	{ "broadcast", admin_broadcast },
+	{ "kick", admin_kick },
+	{ "reload", admin_reload },
+	{ "shutdown", admin_shutdown },
+};
+
+/* {"ok": false, "error": ...}. */
+json_t *
+admin_error(const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	return (json_pack("{s:b, s:s}", "ok", 0, "error", text));
+}
+
+/* Parse, look up "cmd", run. */
+json_t *
+admin_cmd_run(const char *line, size_t len)
+{
+	json_error_t err;
+	json_t *req, *reply;
+	const char *name;
+	size_t i;
+
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
+	if (req == NULL)
+		return (admin_error("malformed request: %s", err.text));
+	if (json_unpack(req, "{s:s}", "cmd", &name) != 0) {
+		json_decref(req);
+		return (admin_error("request must be an object with a string "
+		    "\"cmd\""));
+	}
+	for (i = 0; i < sizeof admin_cmds / sizeof admin_cmds[0]; i++) {
+		if (strcmp(admin_cmds[i].name, name) == 0)
+			break;
+	}
+	if (i == sizeof admin_cmds / sizeof admin_cmds[0])
+		reply = admin_error("unknown command: %.64s", name);
+	else
+		reply = admin_cmds[i].exec(req);
+	json_decref(req);
+	return (reply);
+}
+
+/* An optional or required text field, checked and cleaned for users. */
+static int
+admin_text(json_t *req, const char *key, int required, char *buf,
+    size_t size, json_t **error)
+{
+	json_t *v = json_object_get(req, key);
+	size_t len;
+
+	buf[0] = '\0';
+	if (v == NULL && !required)
+		return (0);
+	if (!json_is_string(v)) {
+		*error = admin_error("\"%s\" must be a string", key);
+		return (-1);
+	}
+	len = json_string_length(v);
+	if (len >= size || memchr(json_string_value(v), '\0', len) != NULL) {
+		*error = admin_error("\"%s\" is too long or holds NUL", key);
+		return (-1);
+	}
+	memcpy(buf, json_string_value(v), len + 1);
+	utf8_sanitize(buf, len);
+	return (0);
+}
+
+/* One user as the operator sees it. */
+static json_t *
+admin_user(const struct client *c)
+{
+	time_t now = server_now();
+	const struct room *r = c->room;
+
+	return (json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:I, s:I}",
+	    "name", c->name,
+	    "room", r != NULL && r->peer[0] == NULL ? r->name : NULL,
+	    "dm", r != NULL && r->peer[0] != NULL ?
+	    room_dm_peer(r, c)->name : NULL,
+	    "view", c->state == CLIENT_CHATVIEW ? "chat" : "palette",
+	    "address", c->addr,
+	    "connected", (json_int_t)(now - c->connected),
+	    "idle", (json_int_t)(now - c->active)));
+}
+
+/* Every named user. */
+static json_t *
+admin_listall(json_t *req)
+{
+	json_t *users = json_array();
+	struct client *c;
+
+	(void)req;
+	TAILQ_FOREACH(c, &server.clients, entry) {
+		if (c->name[0] != '\0' && !(c->flags & CLIENT_CLOSING))
+			json_array_append_new(users, admin_user(c));
+	}
+	return (json_pack("{s:b, s:o}", "ok", 1, "users", users));
+}
+
+/* The members of one room. */
+static json_t *
+admin_list(json_t *req)
+{
+	const char *name;
+	struct room *r;
+	struct client *c;
+	json_t *users;
+
+	if (json_unpack(req, "{s:s}", "room", &name) != 0)
+		return (admin_error("list needs a string \"room\""));
+	if ((r = room_find(name)) == NULL)
+		return (admin_error("no such room: %.64s", name));
+	users = json_array();
+	TAILQ_FOREACH(c, &r->members, member)
+		json_array_append_new(users, admin_user(c));
+	return (json_pack("{s:b, s:s, s:o}", "ok", 1, "room", r->name,
+	    "users", users));
+}
+
+/* Every configured room, hidden ones included. */
+static json_t *
+admin_rooms(json_t *req)
+{
+	json_t *list = json_array();
+	struct room *r;
+
+	(void)req;
+	TAILQ_FOREACH(r, &rooms, entry) {
+		json_array_append_new(list, json_pack(
+		    "{s:s, s:b, s:i, s:i, s:s}", "name", r->name,
+		    "public", r->public, "members", (int)r->nmembers,
+		    "limit", (int)r->limit, "description", r->description));
+	}
+	return (json_pack("{s:b, s:o}", "ok", 1, "rooms", list));
+}
+
+/* Counters since start. */
+static json_t *
+admin_stats(json_t *req)
+{
+	const struct stats *st = &server.stats;
+	unsigned nrooms = 0;
+	struct room *r;
+
+	(void)req;
+	TAILQ_FOREACH(r, &rooms, entry)
+		nrooms++;
+	return (json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "ok", 1, "users", (json_int_t)server.nusers,
+	    "peak_users", (json_int_t)st->peak_users,
+	    "rooms", (json_int_t)nrooms,
+	    "messages", (json_int_t)st->messages,
+	    "bytes_in", (json_int_t)st->bytes_in,
+	    "bytes_out", (json_int_t)st->bytes_out,
+	    "uptime", (json_int_t)(server_now() - server.started),
+	    "connections", (json_int_t)st->connections));
+}
+
+/* A notice to every user. */
+static json_t *
+admin_broadcast(json_t *req)
+{
+	char text[TEXT_MAX], line[TEXT_MAX + 8];
+	json_t *error;
+	unsigned n;
+
+	if (admin_text(req, "text", 1, text, sizeof text, &error) != 0)
+		return (error);
+	if (text[0] == '\0')
+		return (admin_error("broadcast needs a non-empty \"text\""));
+	snprintf(line, sizeof line, MSG_BROADCAST, text);
+	n = server_broadcast(line);
+	log_info("admin: broadcast to %u users", n);
+	return (json_pack("{s:b, s:i}", "ok", 1, "recipients", (int)n));
+}
+
+/* Disconnect a user, telling them why. */
+static json_t *
+admin_kick(json_t *req)
+{
+	char reason[TEXT_MAX];
+	const char *name;
+	struct client *c;
+	json_t *error;
+
+	if (json_unpack(req, "{s:s}", "user", &name) != 0)
+		return (admin_error("kick needs a string \"user\""));
+	if (admin_text(req, "reason", 0, reason, sizeof reason, &error) != 0)
+		return (error);
+	if ((c = client_find(name)) == NULL || (c->flags & CLIENT_CLOSING))
+		return (admin_error("no such user: %.64s", name));
+	if (reason[0] != '\0')
+		client_printf(c, MSG_KICKED_REASON, reason);
+	else
+		client_line(c, MSG_KICKED);
+	client_close(c, "kicked by the operator");
+	return (json_pack("{s:b}", "ok", 1));
+}
+
+/* Reread the configuration file. */
+static json_t *
+admin_reload(json_t *req)
+{
+	json_t *reply;
+	char *cause = NULL;
+
+	(void)req;
+	if (server_reload(&cause) != 0) {
+		reply = admin_error("%s", cause);
+		free(cause);
+		return (reply);
+	}
+	return (json_pack("{s:b}", "ok", 1));
+}
+
+/* Graceful shutdown, with an optional text for the users. */
+static json_t *
+admin_shutdown(json_t *req)
+{
+	char text[TEXT_MAX];
+	json_t *error;
+
+	if (admin_text(req, "text", 0, text, sizeof text, &error) != 0)
+		return (error);
+	if (server.shutting_down)
+		return (admin_error("already shutting down"));
+	server_shutdown(text);
+	return (json_pack("{s:b, s:i}", "ok", 1, "grace",
+	    (int)server.cfg->shutdown_grace));
+}

@@ -1,0 +1,546 @@
+/*
+ * A connection's life: accepted, named, chatting, closing. A client that is
+ * closed is only marked and queued; the reaper detaches it from rooms and
+ * names after the current callback, and frees it once its output is sent
+ * (or dropped), so no list is changed under a loop that walks it.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include "client.h"
+#include "config.h"
+#include "listener.h"
+#include "log.h"
+#include "messages.h"
+#include "proto.h"
+#include "room.h"
+#include "server.h"
+#include "session.h"
+#include "strmap.h"
+#include "view.h"
+#include "xmalloc.h"
+
+#define CLIENT_DROP	0x100	/* closing without flushing */
+#define CLIENT_FLUSHING	0x200	/* detached, waiting for output to drain */
+
+static struct client_list closing = TAILQ_HEAD_INITIALIZER(closing);
+static struct client_list dead = TAILQ_HEAD_INITIALIZER(dead);
+static struct event *reaper;
+
+static void	client_read_cb(struct bufferevent *bev, void *arg);
+static void	client_write_cb(struct bufferevent *bev, void *arg);
+static void	client_event_cb(struct bufferevent *bev, short what,
+		    void *arg);
+static void	client_on_line(void *arg, char *line, size_t len);
+static void	client_on_overlong(void *arg);
+static void	client_on_interrupt(void *arg);
+static void	client_on_option(void *arg, int verb, int opt);
+static void	client_on_naws(void *arg, unsigned cols, unsigned rows);
+static void	client_on_ttype(void *arg, const char *name);
+static void	client_telnet(struct client *c, int verb, int opt);
+static void	client_set_options(struct client *c);
+static void	client_mark(struct client *c, int flags, const char *reason);
+static void	client_detach(struct client *c);
+static void	client_flush(struct client *c);
+static void	client_linger(struct client *c);
+static void	client_timeout_cb(evutil_socket_t fd, short what, void *arg);
+static void	client_bury(struct client *c);
+static void	client_free(struct client *c);
+static void	client_reap_cb(evutil_socket_t fd, short what, void *arg);
+
+static const struct proto_ops client_proto_ops = {
+	.line = client_on_line,
+	.overlong = client_on_overlong,
+	.interrupt = client_on_interrupt,
+	.option = client_on_option,
+	.naws = client_on_naws,
+	.ttype = client_on_ttype,
+};
+
+/* Wrap an accepted socket and start the conversation. */
+struct client *
+client_new(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct client *c;
+
+	c = xcalloc(1, sizeof *c);
+	c->bev = bufferevent_socket_new(server.base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL)
+		fatalx("bufferevent_socket_new failed");
+	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
+	    client_event_cb, c);
+	c->proto = proto_new(&client_proto_ops, c);
+	c->connected = c->active = server_now();
+	c->flood_tokens = server.cfg->flood_burst;
+	c->flood_stamp = (double)c->connected;
+	listener_format_addr(sa, len, c->ip, sizeof c->ip, c->addr,
+	    sizeof c->addr);
+	client_set_options(c);
+
+	TAILQ_INSERT_TAIL(&server.clients, c, entry);
+	server.nclients++;
+	server.stats.connections++;
+	log_debug("client %s connected", c->addr);
+
+	client_telnet(c, TELNET_DO, TELOPT_NAWS);
+	client_telnet(c, TELNET_DO, TELOPT_TTYPE);
+	session_start(c);
+	return (c);
+}
+
+/* TCP options: keepalive against half-open peers, no Nagle delay. */
+static void
+client_set_options(struct client *c)
+{
+	int fd = bufferevent_getfd(c->bev), on = 1;
+	int idle = (int)server.cfg->keepalive, intvl = 30, cnt = 4;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	if (idle == 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+}
+
+/* Start reading the user's input (after the connecting pause). */
+void
+client_enable_read(struct client *c)
+{
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+/* Send one three-byte telnet command. */
+static void
+client_telnet(struct client *c, int verb, int opt)
+{
+	uint8_t cmd[3] = { TELNET_IAC, (uint8_t)verb, (uint8_t)opt };
+
+	client_write(c, cmd, sizeof cmd);
+}
+
+/* Queue bytes, or drop a client whose unread output passed the cap. */
+void
+client_write(struct client *c, const void *buf, size_t len)
+{
+	struct evbuffer *out;
+
+	if (c->flags & CLIENT_CLOSING)
+		return;
+	out = bufferevent_get_output(c->bev);
+	if (evbuffer_get_length(out) + len > server.cfg->output_limit) {
+		client_drop(c, "output limit reached (client not reading)");
+		return;
+	}
+	evbuffer_add(out, buf, len);
+	server.stats.bytes_out += len;
+	c->flags &= ~CLIENT_PROMPTED;
+}
+
+/* A whole line; a prompt already shown is ended first. */
+void
+client_line(struct client *c, const char *line)
+{
+	if (c->flags & CLIENT_PROMPTED)
+		client_write(c, "\r\n", 2);
+	client_write(c, line, strlen(line));
+	client_write(c, "\r\n", 2);
+}
+
+/* A formatted line. */
+void
+client_printf(struct client *c, const char *fmt, ...)
+{
+	char line[TEXT_MAX + 256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	client_line(c, line);
+}
+
+/* The prompt of the current state (the view draws its own input row). */
+void
+client_prompt(struct client *c)
+{
+	char prompt[ROOM_NAME_MAX + USERNAME_LIMIT_MAX * 2 + 16];
+
+	switch (c->state) {
+	case CLIENT_CONNECTING:
+		return;
+	case CLIENT_CHATVIEW:
+		view_input_done(c);
+		return;
+	case CLIENT_NAMING:
+		client_write(c, MSG_NAME_PROMPT, strlen(MSG_NAME_PROMPT));
+		break;
+	case CLIENT_QUITTING:
+		client_write(c, MSG_QUIT_CONFIRM, strlen(MSG_QUIT_CONFIRM));
+		break;
+	case CLIENT_PALETTE:
+		if (c->room == NULL)
+			snprintf(prompt, sizeof prompt, MSG_PROMPT);
+		else if (c->room->peer[0] != NULL)
+			snprintf(prompt, sizeof prompt, MSG_PROMPT_DM,
+			    room_dm_peer(c->room, c)->name, c->name);
+		else
+			snprintf(prompt, sizeof prompt, MSG_PROMPT_ROOM,
+			    c->room->name, c->name);
+		client_write(c, prompt, strlen(prompt));
+		break;
+	}
+	c->flags |= CLIENT_PROMPTED;
+}
+
+/* A server notice, wherever the user is. */
+void
+client_notice(struct client *c, const char *line)
+{
+	int prompted = c->flags & CLIENT_PROMPTED;
+
+	if (c->state == CLIENT_CHATVIEW) {
+		view_line(c, line, strlen(line));
+		return;
+	}
+	client_line(c, line);
+	if (prompted)
+		client_prompt(c);
+}
+
+/* The user with this name (any case), or NULL. */
+struct client *
+client_find(const char *name)
+{
+	return (strmap_get(server.names, name));
+}
+
+/* Take a name that session checked is free and valid. */
+void
+client_set_name(struct client *c, const char *name)
+{
+	snprintf(c->name, sizeof c->name, "%s", name);
+	strmap_set(server.names, c->name, c);
+	server.nusers++;
+	if (server.nusers > server.stats.peak_users)
+		server.stats.peak_users = server.nusers;
+	log_info("client %s is %s", c->addr, c->name);
+}
+
+/* Input arrived: decode it chunk by chunk without copying. */
+static void
+client_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_iovec v;
+	size_t len;
+
+	while ((len = evbuffer_get_length(in)) > 0) {
+		server.stats.bytes_in += len;
+		if (c->flags & CLIENT_CLOSING) {
+			evbuffer_drain(in, len);
+			return;
+		}
+		evbuffer_peek(in, -1, NULL, &v, 1);
+		c->active = server_now();
+		if (proto_feed(c->proto, v.iov_base, v.iov_len) != 0) {
+			evbuffer_drain(in, evbuffer_get_length(in));
+			return;
+		}
+		server.stats.bytes_in -= len - v.iov_len;
+		evbuffer_drain(in, v.iov_len);
+	}
+}
+
+/* Output drained: a closing client may now go. */
+static void
+client_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+
+	(void)bev;
+	if ((c->flags & (CLIENT_FLUSHING | CLIENT_LINGER | CLIENT_DEAD)) ==
+	    CLIENT_FLUSHING)
+		client_linger(c);
+}
+
+/* EOF or error from the socket. */
+static void
+client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct client *c = arg;
+
+	(void)bev;
+	if (c->flags & CLIENT_LINGER) {
+		client_bury(c);
+		return;
+	}
+	if (what & BEV_EVENT_EOF)
+		client_close(c, "connection closed by peer");
+	else if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+		bufferevent_disable(bev, EV_READ | EV_WRITE);
+		client_drop(c, evutil_socket_error_to_string(
+		    EVUTIL_SOCKET_ERROR()));
+	}
+}
+
+/* proto: a complete line. */
+static void
+client_on_line(void *arg, char *line, size_t len)
+{
+	struct client *c = arg;
+
+	if (!(c->flags & CLIENT_CLOSING))
+		session_line(c, line, len);
+	if (c->flags & CLIENT_CLOSING)
+		proto_stop(c->proto);
+}
+
+/* proto: a line longer than LINE_MAX_BYTES was dropped. */
+static void
+client_on_overlong(void *arg)
+{
+	struct client *c = arg;
+	char line[128];
+
+	snprintf(line, sizeof line, MSG_LINE_TOO_LONG, LINE_MAX_BYTES);
+	if (!(c->flags & CLIENT_CLOSING))
+		session_refuse(c, line);
+}
+
+/* proto: Ctrl-C. */
+static void
+client_on_interrupt(void *arg)
+{
+	struct client *c = arg;
+
+	if (!(c->flags & CLIENT_CLOSING))
+		session_interrupt(c);
+}
+
+/* proto: option negotiation; accept only what we asked for. */
+static void
+client_on_option(void *arg, int verb, int opt)
+{
+	struct client *c = arg;
+	static const uint8_t ttype_send[] = { TELNET_IAC, TELNET_SB,
+	    TELOPT_TTYPE, TTYPE_SEND, TELNET_IAC, TELNET_SE };
+
+	switch (verb) {
+	case TELNET_WILL:
+		if (opt != TELOPT_NAWS && opt != TELOPT_TTYPE) {
+			client_telnet(c, TELNET_DONT, opt);
+			break;
+		}
+		c->flags |= CLIENT_TERMINAL;
+		if (opt == TELOPT_TTYPE)
+			client_write(c, ttype_send, sizeof ttype_send);
+		break;
+	case TELNET_DO:
+		/* WILL TIMING-MARK unfreezes a client after its Ctrl-C. */
+		client_telnet(c, opt == TELOPT_TM ? TELNET_WILL : TELNET_WONT,
+		    opt);
+		break;
+	}
+}
+
+/* proto: the window size. */
+static void
+client_on_naws(void *arg, unsigned cols, unsigned rows)
+{
+	struct client *c = arg;
+
+	c->flags |= CLIENT_TERMINAL;
+	c->cols = cols > 0xffff ? 0xffff : cols;
+	c->rows = rows > 0xffff ? 0xffff : rows;
+	if (c->state == CLIENT_CHATVIEW)
+		view_resize(c);
+}
+
+/* proto: the terminal type; its arrival proves a telnet client. */
+static void
+client_on_ttype(void *arg, const char *name)
+{
+	struct client *c = arg;
+
+	(void)name;
+	c->flags |= CLIENT_TERMINAL;
+}
+
+/* Mark a client closing and queue it for the reaper. */
+static void
+client_mark(struct client *c, int flags, const char *reason)
+{
+	if (c->flags & CLIENT_CLOSING) {
+		c->flags |= flags & CLIENT_DROP;
+		return;
+	}
+	c->flags |= CLIENT_CLOSING | flags;
+	log_info("client %s%s%s closed: %s", c->addr, c->name[0] ? " " : "",
+	    c->name, reason);
+	bufferevent_disable(c->bev, EV_READ);
+	TAILQ_INSERT_TAIL(&closing, c, dead);
+	event_active(reaper, EV_TIMEOUT, 0);
+}
+
+/* Close once the output queued so far is sent. */
+void
+client_close(struct client *c, const char *reason)
+{
+	client_mark(c, 0, reason);
+}
+
+/* Close without sending what is queued. */
+void
+client_drop(struct client *c, const char *reason)
+{
+	client_mark(c, CLIENT_DROP, reason);
+}
+
+/* Leave rooms and DMs and give the name back. */
+static void
+client_detach(struct client *c)
+{
+	if (c->timer != NULL) {
+		event_free(c->timer);
+		c->timer = NULL;
+	}
+	room_end_dms(c);
+	room_leave(c);
+	if (c->name[0] != '\0') {
+		strmap_del(server.names, c->name);
+		server.nusers--;
+	}
+}
+
+/* Wait for the output to drain, at most CLOSE_FLUSH_SECONDS. */
+static void
+client_flush(struct client *c)
+{
+	struct timeval tv = { CLOSE_FLUSH_SECONDS, 0 };
+
+	c->flags |= CLIENT_FLUSHING;
+	c->timer = evtimer_new(server.base, client_timeout_cb, c);
+	evtimer_add(c->timer, &tv);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		client_linger(c);
+}
+
+/*
+ * Output sent: half-close and read until the peer's EOF, so that unread
+ * input does not make the kernel answer with a reset that could destroy
+ * our last lines before the peer reads them.
+ */
+static void
+client_linger(struct client *c)
+{
+	struct timeval tv = { 1, 0 };
+
+	c->flags |= CLIENT_LINGER;
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	bufferevent_enable(c->bev, EV_READ);
+	evtimer_add(c->timer, &tv);
+}
+
+/* Flush or linger took too long. */
+static void
+client_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	client_bury(arg);
+}
+
+/* Queue a detached client for freeing. */
+static void
+client_bury(struct client *c)
+{
+	if (c->flags & CLIENT_DEAD)
+		return;
+	c->flags |= CLIENT_DEAD;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&dead, c, dead);
+	event_active(reaper, EV_TIMEOUT, 0);
+}
+
+/* Release everything a client holds. */
+static void
+client_free(struct client *c)
+{
+	TAILQ_REMOVE(&server.clients, c, entry);
+	server.nclients--;
+	listener_release(c->ip);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	bufferevent_free(c->bev);
+	proto_free(c->proto);
+	free(c);
+}
+
+/* The reaper runs once the current callbacks are done. */
+void
+client_init(void)
+{
+	reaper = event_new(server.base, -1, 0, client_reap_cb, NULL);
+}
+
+/* Reaper event. */
+static void
+client_reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	client_reap();
+}
+
+/* Detach what is closing, then free what is dead. */
+void
+client_reap(void)
+{
+	struct client *c;
+
+	while ((c = TAILQ_FIRST(&closing)) != NULL) {
+		TAILQ_REMOVE(&closing, c, dead);
+		client_detach(c);
+		if (c->flags & CLIENT_DROP)
+			client_bury(c);
+		else
+			client_flush(c);
+	}
+	while ((c = TAILQ_FIRST(&dead)) != NULL) {
+		TAILQ_REMOVE(&dead, c, dead);
+		client_free(c);
+	}
+	server_maybe_done();
+}
+
+/* At exit: free every client without notices; rooms go next. */
+void
+client_free_all(void)
+{
+	struct client *c;
+
+	TAILQ_INIT(&closing);
+	TAILQ_INIT(&dead);
+	while ((c = TAILQ_FIRST(&server.clients)) != NULL)
+		client_free(c);
+	if (reaper != NULL)
+		event_free(reaper);
+	reaper = NULL;
+}

@@ -1,0 +1,80 @@
+/* One connection: its bufferevent, state, name, room, and bounded output. */
+#ifndef CLIENT_H
+#define CLIENT_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "limits.h"
+
+struct bufferevent;
+struct event;
+struct proto;
+struct room;
+
+enum client_state {
+	CLIENT_CONNECTING,	/* the connectionTimeout pause */
+	CLIENT_NAMING,		/* waiting for a username */
+	CLIENT_PALETTE,		/* at the command prompt */
+	CLIENT_CHATVIEW,	/* every line is a message */
+	CLIENT_QUITTING,	/* asked "really quit? (y/n)" */
+};
+
+#define CLIENT_TERMINAL		0x01	/* negotiates telnet: split screen */
+#define CLIENT_CLOSING		0x02	/* detached; freed once flushed */
+#define CLIENT_PROMPTED		0x04	/* a prompt ends the output so far */
+#define CLIENT_DEAD		0x08	/* on the reaper's list */
+#define CLIENT_LINGER		0x10	/* output sent; reading until EOF */
+
+struct client {
+	TAILQ_ENTRY(client)	 entry;		/* server.clients */
+	TAILQ_ENTRY(client)	 member;	/* room->members */
+	TAILQ_ENTRY(client)	 dead;		/* the reaper's list */
+	struct bufferevent	*bev;
+	struct proto		*proto;
+	struct event		*timer;		/* pause, name or close timeout */
+	struct room		*room;		/* room or DM, NULL if none */
+	uint64_t		 joined_seq;	/* room history seq at join */
+	enum client_state	 state;
+	int			 flags;
+	unsigned short		 rows;		/* terminal size, 0 unknown */
+	unsigned short		 cols;
+	double			 flood_tokens;
+	double			 flood_stamp;
+	unsigned		 flood_strikes;
+	time_t			 connected;
+	time_t			 active;
+	char			 name[USERNAME_LIMIT_MAX + 1];
+	char			 addr[48];	/* "ip:port" */
+	char			 ip[40];
+};
+
+struct client	*client_new(int fd, const struct sockaddr *sa, socklen_t len);
+void		 client_enable_read(struct client *c);
+/* Queue bytes if the output cap allows; otherwise drop the client. */
+void		 client_write(struct client *c, const void *buf, size_t len);
+/* Write a line (CRLF added) in any state, re-showing a pending prompt. */
+void		 client_line(struct client *c, const char *line);
+void		 client_printf(struct client *c, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* Show the prompt of the current state. */
+void		 client_prompt(struct client *c);
+/* A notice from the server: into the view, or a line in the palette. */
+void		 client_notice(struct client *c, const char *line);
+/* Close after the queued output is sent; reason is logged. */
+void		 client_close(struct client *c, const char *reason);
+/* Close now, dropping queued output. */
+void		 client_drop(struct client *c, const char *reason);
+struct client	*client_find(const char *name);
+/* Take a name that is valid and free. */
+void		 client_set_name(struct client *c, const char *name);
+void		 client_init(void);
+void		 client_reap(void);
+void		 client_free_all(void);
+
+#endif

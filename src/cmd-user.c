@@ -1,0 +1,38 @@
+/* Palette commands about users and the session itself. */
+#include "client.h"
+#include "cmd.h"
+#include "messages.h"
+#include "server.h"
+
+#define CMD_LIST_MAX	200	/* names shown by :listall */
+
+/* :listall: every named user online. */
+void
+cmd_listall(struct client *c, int argc, char **argv)
+{
+	struct client *u;
+	unsigned shown = 0;
+
+	(void)argc;
+	(void)argv;
+	client_printf(c, MSG_LISTALL_HEAD, server.nusers);
+	TAILQ_FOREACH(u, &server.clients, entry) {
+		if (u->name[0] == '\0' || (u->flags & CLIENT_CLOSING))
+			continue;
+		if (shown++ == CMD_LIST_MAX) {
+			client_printf(c, "  ... and %u more",
+			    server.nusers - CMD_LIST_MAX);
+			break;
+		}
+		client_printf(c, "  %s", u->name);
+	}
+}
+
+/* :quit: ask first, as the original did. */
+void
+cmd_quit(struct client *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	c->state = CLIENT_QUITTING;
+}

@@ -1,0 +1,190 @@
+/* Global state and the daemon's lifecycle: start, reload, shutdown. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "admin.h"
+#include "client.h"
+#include "config.h"
+#include "listener.h"
+#include "log.h"
+#include "messages.h"
+#include "room.h"
+#include "server.h"
+#include "strmap.h"
+
+struct server server;
+
+static void	server_grace_cb(evutil_socket_t fd, short what, void *arg);
+static void	server_check_restart_keys(const struct config *old,
+		    const struct config *new);
+
+/* Build everything the loop serves; cfg is owned from now on. */
+int
+server_init(struct config *cfg, char **cause)
+{
+	memset(&server, 0, sizeof server);
+	TAILQ_INIT(&server.clients);
+	server.cfg = cfg;
+	if ((server.base = event_base_new()) == NULL) {
+		*cause = strdup("event_base_new failed");
+		return (-1);
+	}
+	server.names = strmap_new(1);
+	server.started = server_now();
+	client_init();
+	room_configure(cfg);
+	if (admin_start(cfg, cause) != 0)
+		return (-1);
+	if (listener_start(cfg, cause) != 0)
+		return (-1);
+	return (0);
+}
+
+/* Free everything, clients first. */
+void
+server_free(void)
+{
+	client_free_all();
+	listener_free();
+	admin_free();
+	room_free_all();
+	strmap_free(server.names);
+	if (server.shutdown_timer != NULL)
+		event_free(server.shutdown_timer);
+	if (server.base != NULL)
+		event_base_free(server.base);
+	config_free(server.cfg);
+	server.cfg = NULL;
+}
+
+/* Seconds of wall time, cached by the loop. */
+time_t
+server_now(void)
+{
+	struct timeval tv;
+
+	if (server.base == NULL || event_base_gettimeofday_cached(server.base,
+	    &tv) != 0)
+		return (time(NULL));
+	return (tv.tv_sec);
+}
+
+/* Keys the running daemon cannot change without a restart. */
+static void
+server_check_restart_keys(const struct config *old, const struct config *new)
+{
+	if (strcmp(old->host, new->host) != 0 || old->port != new->port)
+		log_warnx("reload: host and port changes need a restart");
+	if (strcmp(old->admin_socket, new->admin_socket) != 0)
+		log_warnx("reload: adminSocket changes need a restart");
+}
+
+/* Swap in a validated configuration. */
+void
+server_set_config(struct config *cfg)
+{
+	struct config *old = server.cfg;
+
+	server_check_restart_keys(old, cfg);
+	server.cfg = cfg;
+	room_configure(cfg);
+	config_free(old);
+	log_info("configuration reloaded from %s", cfg->path);
+}
+
+/* Reread the file; an invalid one leaves the running config in place. */
+int
+server_reload(char **cause)
+{
+	struct config *cfg;
+
+	if ((cfg = config_load(server.cfg->path, cause)) == NULL) {
+		log_warnx("reload failed, keeping the running configuration: "
+		    "%s", *cause);
+		return (-1);
+	}
+	server_set_config(cfg);
+	return (0);
+}
+
+/* A notice to every named user. */
+unsigned
+server_broadcast(const char *line)
+{
+	struct client *c;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(c, &server.clients, entry) {
+		if (c->flags & CLIENT_CLOSING || c->state == CLIENT_CONNECTING)
+			continue;
+		client_notice(c, line);
+		n++;
+	}
+	return (n);
+}
+
+/* Stop accepting, warn everyone, and end after shutdownGrace seconds. */
+void
+server_shutdown(const char *text)
+{
+	struct timeval tv = { server.cfg->shutdown_grace, 0 };
+	char line[TEXT_MAX * 2 + 128];
+
+	if (server.shutting_down)
+		return;
+	server.shutting_down = 1;
+	if (text == NULL || *text == '\0')
+		text = server.cfg->shutdown_message;
+	log_info("shutting down in %u seconds", server.cfg->shutdown_grace);
+	listener_stop();
+	if (*text != '\0')
+		snprintf(line, sizeof line, MSG_SHUTDOWN_TEXT,
+		    server.cfg->shutdown_grace, text);
+	else
+		snprintf(line, sizeof line, MSG_SHUTDOWN,
+		    server.cfg->shutdown_grace);
+	server_broadcast(line);
+	server.shutdown_timer = evtimer_new(server.base, server_grace_cb,
+	    NULL);
+	evtimer_add(server.shutdown_timer, &tv);
+}
+
+/* The grace period is over: goodbye to everyone. */
+static void
+server_grace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	server.shutting_down = 2;
+	TAILQ_FOREACH(c, &server.clients, entry) {
+		if (c->flags & CLIENT_CLOSING)
+			continue;
+		client_line(c, MSG_SHUTDOWN_BYE);
+		client_close(c, "server shutting down");
+	}
+	admin_stop();
+	server_maybe_done();
+}
+
+/* After the goodbye, the loop ends when the last connection is gone. */
+void
+server_maybe_done(void)
+{
+	if (server.shutting_down == 2 && server.nclients == 0)
+		event_base_loopexit(server.base, NULL);
+}
+
+/* The second signal: leave the loop at once. */
+void
+server_exit_now(void)
+{
+	log_info("exiting now");
+	admin_stop();
+	event_base_loopexit(server.base, NULL);
+}

@@ -1,0 +1,300 @@
+/* The user's side of a connection: from the welcome to :quit. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/event.h>
+
+#include "client.h"
+#include "cmd.h"
+#include "config.h"
+#include "log.h"
+#include "messages.h"
+#include "room.h"
+#include "server.h"
+#include "session.h"
+#include "utf8.h"
+#include "view.h"
+
+static void	session_pause_cb(evutil_socket_t fd, short what, void *arg);
+static void	session_name_timeout_cb(evutil_socket_t fd, short what,
+		    void *arg);
+static void	session_welcome(struct client *c);
+static void	session_box(struct client *c, const char *text);
+static int	session_flood_ok(struct client *c);
+static void	session_naming(struct client *c, char *line, size_t len);
+static void	session_command(struct client *c, char *line, size_t len);
+static void	session_chat(struct client *c, char *line, size_t len);
+static void	session_quitting(struct client *c, char *line, size_t len);
+
+/* Line handlers by state; CONNECTING reads nothing. */
+static void (*const session_handlers[])(struct client *, char *, size_t) = {
+	[CLIENT_CONNECTING] = NULL,
+	[CLIENT_NAMING] = session_naming,
+	[CLIENT_PALETTE] = session_command,
+	[CLIENT_CHATVIEW] = session_chat,
+	[CLIENT_QUITTING] = session_quitting,
+};
+
+/* Greet now, or after the pause that slows reconnect floods. */
+void
+session_start(struct client *c)
+{
+	struct timeval tv = { CONNECT_PAUSE_MS / 1000,
+	    (CONNECT_PAUSE_MS % 1000) * 1000 };
+
+	if (!server.cfg->connection_timeout) {
+		session_welcome(c);
+		return;
+	}
+	c->state = CLIENT_CONNECTING;
+	client_line(c, MSG_CONNECTING);
+	c->timer = evtimer_new(server.base, session_pause_cb, c);
+	evtimer_add(c->timer, &tv);
+}
+
+/* The connecting pause is over. */
+static void
+session_pause_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+
+	(void)fd;
+	(void)what;
+	event_free(c->timer);
+	c->timer = NULL;
+	session_welcome(c);
+}
+
+/* The welcome box, the version line, then the name prompt. */
+static void
+session_welcome(struct client *c)
+{
+	struct timeval tv = { server.cfg->name_timeout, 0 };
+
+	session_box(c, server.cfg->welcome_message);
+	client_printf(c, MSG_BANNER, PACKAGE_VERSION);
+	c->state = CLIENT_NAMING;
+	client_prompt(c);
+	client_enable_read(c);
+	if (server.cfg->name_timeout == 0)
+		return;
+	c->timer = evtimer_new(server.base, session_name_timeout_cb, c);
+	evtimer_add(c->timer, &tv);
+}
+
+/* The user took too long to choose a name. */
+static void
+session_name_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+
+	(void)fd;
+	(void)what;
+	event_free(c->timer);
+	c->timer = NULL;
+	client_line(c, MSG_NAME_TIMEOUT);
+	client_close(c, "no username chosen in time");
+}
+
+/* Draw text, one or more lines, in a +---+ box. */
+static void
+session_box(struct client *c, const char *text)
+{
+	char line[TEXT_MAX + 8], border[TEXT_MAX + 8];
+	const char *p, *end;
+	size_t width = 0, w, n;
+
+	for (p = text; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+		end = strchrnul(p, '\n');
+		w = utf8_width(p, end - p);
+		if (w > width)
+			width = w;
+	}
+	if (width > TEXT_MAX)
+		width = TEXT_MAX;
+	border[0] = '+';
+	memset(border + 1, '-', width + 2);
+	snprintf(border + width + 3, sizeof border - width - 3, "+");
+	client_line(c, border);
+	for (p = text; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+		end = strchrnul(p, '\n');
+		n = end - p;
+		w = utf8_width(p, n);
+		snprintf(line, sizeof line, "| %.*s%*s |", (int)n, p,
+		    (int)(width - w), "");
+		client_line(c, line);
+	}
+	client_line(c, border);
+}
+
+/* Token bucket: a burst of floodBurst lines, then floodRate a second. */
+static int
+session_flood_ok(struct client *c)
+{
+	const struct config *cfg = server.cfg;
+	struct timeval tv;
+	double now;
+
+	if (cfg->flood_rate <= 0)
+		return (1);
+	event_base_gettimeofday_cached(server.base, &tv);
+	now = tv.tv_sec + tv.tv_usec / 1e6;
+	c->flood_tokens += (now - c->flood_stamp) * cfg->flood_rate;
+	if (c->flood_tokens > cfg->flood_burst)
+		c->flood_tokens = cfg->flood_burst;
+	c->flood_stamp = now;
+	if (c->flood_tokens >= 1) {
+		c->flood_tokens -= 1;
+		c->flood_strikes = 0;
+		return (1);
+	}
+	if (++c->flood_strikes >= FLOOD_STRIKES_MAX) {
+		client_line(c, MSG_FLOOD_KILL);
+		client_close(c, "flooding");
+		return (0);
+	}
+	session_refuse(c, MSG_FLOOD);
+	return (0);
+}
+
+/* Check, clean and route one line by state. */
+void
+session_line(struct client *c, char *line, size_t len)
+{
+	c->flags &= ~CLIENT_PROMPTED;
+	if (session_handlers[c->state] == NULL || !session_flood_ok(c))
+		return;
+	if (!utf8_valid(line, len)) {
+		session_refuse(c, MSG_BAD_UTF8);
+		return;
+	}
+	len = utf8_sanitize(line, len);
+	session_handlers[c->state](c, line, len);
+}
+
+/* Tell the user why a line was refused, then prompt again. */
+void
+session_refuse(struct client *c, const char *why)
+{
+	if (c->state == CLIENT_CHATVIEW) {
+		view_line(c, why, strlen(why));
+		view_input_done(c);
+		return;
+	}
+	client_line(c, why);
+	client_prompt(c);
+}
+
+/* Ctrl-C: the partial line is gone; in the view, it also leaves it. */
+void
+session_interrupt(struct client *c)
+{
+	switch (c->state) {
+	case CLIENT_CHATVIEW:
+	case CLIENT_QUITTING:
+		session_palette(c);
+		break;
+	case CLIENT_NAMING:
+	case CLIENT_PALETTE:
+		client_write(c, "\r\n", 2);
+		client_prompt(c);
+		break;
+	case CLIENT_CONNECTING:
+		break;
+	}
+}
+
+/* Return to the palette prompt. */
+void
+session_palette(struct client *c)
+{
+	if (c->state == CLIENT_CHATVIEW)
+		view_leave(c);
+	c->state = CLIENT_PALETTE;
+	client_prompt(c);
+}
+
+/* NAMING: each refusal says why; success enters the palette. */
+static void
+session_naming(struct client *c, char *line, size_t len)
+{
+	char why[160];
+	unsigned limit = server.cfg->username_limit;
+
+	if (len == 0)
+		snprintf(why, sizeof why, MSG_NAME_EMPTY);
+	else if (utf8_length(line, len) > limit)
+		snprintf(why, sizeof why, MSG_NAME_LONG, limit);
+	else if (!config_valid_name(line, limit))
+		snprintf(why, sizeof why, MSG_NAME_CHARS);
+	else if (client_find(line) != NULL)
+		snprintf(why, sizeof why, MSG_NAME_TAKEN, line);
+	else {
+		if (c->timer != NULL) {
+			event_free(c->timer);
+			c->timer = NULL;
+		}
+		client_set_name(c, line);
+		client_printf(c, MSG_NAME_OK, c->name);
+		c->state = CLIENT_PALETTE;
+		client_prompt(c);
+		return;
+	}
+	session_refuse(c, why);
+}
+
+/* PALETTE: commands start with ':'; anything else earns a hint. */
+static void
+session_command(struct client *c, char *line, size_t len)
+{
+	if (len == 0) {
+		client_prompt(c);
+		return;
+	}
+	if (line[0] != ':') {
+		session_refuse(c, MSG_HINT_CHAT);
+		return;
+	}
+	cmd_dispatch(c, line + 1);
+}
+
+/* CHATVIEW: every line is a message; ":q" returns to the palette. */
+static void
+session_chat(struct client *c, char *line, size_t len)
+{
+	char why[128];
+	size_t chars;
+
+	if (strcmp(line, ":q") == 0) {
+		session_palette(c);
+		return;
+	}
+	if (len == 0) {
+		view_input_done(c);
+		return;
+	}
+	chars = utf8_length(line, len);
+	if (chars > server.cfg->message_limit) {
+		snprintf(why, sizeof why, MSG_TOO_LONG, chars,
+		    server.cfg->message_limit);
+		session_refuse(c, why);
+		return;
+	}
+	room_say(c, line);
+	view_input_done(c);
+}
+
+/* QUITTING: y leaves, n returns, anything else asks again. */
+static void
+session_quitting(struct client *c, char *line, size_t len)
+{
+	(void)len;
+	if (strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0) {
+		client_line(c, MSG_GOODBYE);
+		client_close(c, "quit");
+	} else if (strcasecmp(line, "n") == 0 || strcasecmp(line, "no") == 0)
+		session_palette(c);
+	else
+		client_prompt(c);
+}

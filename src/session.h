@@ -1,0 +1,20 @@
+/* What a user's lines mean in each state: naming, palette, view, quitting. */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stddef.h>
+
+struct client;
+
+/* A new connection: the connecting pause, then the welcome. */
+void	session_start(struct client *c);
+/* One decoded line from the user. */
+void	session_line(struct client *c, char *line, size_t len);
+/* An input error: tell the user and prompt again. */
+void	session_refuse(struct client *c, const char *why);
+/* Ctrl-C: drop the partial line; leave the view. */
+void	session_interrupt(struct client *c);
+/* Back to the palette from the view or the quit question. */
+void	session_palette(struct client *c);
+
+#endif
