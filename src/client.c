@@ -49,6 +49,7 @@ static void	client_on_interrupt(void *arg);
 static void	client_on_option(void *arg, int verb, int opt);
 static void	client_on_naws(void *arg, unsigned cols, unsigned rows);
 static void	client_on_ttype(void *arg, const char *name);
+static void	client_resume_cb(evutil_socket_t fd, short what, void *arg);
 static void	client_telnet(struct client *c, int verb, int opt);
 static void	client_set_options(struct client *c);
 static void	client_mark(struct client *c, int flags, const char *reason);
@@ -122,6 +123,36 @@ void
 client_enable_read(struct client *c)
 {
 	bufferevent_enable(c->bev, EV_READ);
+}
+
+/* The pause is over. */
+static void
+client_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+
+	(void)fd;
+	(void)what;
+	event_free(c->timer);
+	c->timer = NULL;
+	if (c->flags & CLIENT_CLOSING)
+		return;
+	client_enable_read(c);
+	client_read_cb(c->bev, c);
+}
+
+/* Stop reading for seconds; input waits in the socket meanwhile. */
+void
+client_pause_read(struct client *c, unsigned seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	if (c->timer != NULL)
+		return;
+	bufferevent_disable(c->bev, EV_READ);
+	proto_stop(c->proto);
+	c->timer = evtimer_new(server.base, client_resume_cb, c);
+	evtimer_add(c->timer, &tv);
 }
 
 /* Send one three-byte telnet command. */
@@ -248,22 +279,24 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	struct client *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_iovec v;
-	size_t len;
+	size_t len, used;
+	int stopped;
 
 	while ((len = evbuffer_get_length(in)) > 0) {
-		server.stats.bytes_in += len;
 		if (c->flags & CLIENT_CLOSING) {
+			server.stats.bytes_in += len;
 			evbuffer_drain(in, len);
 			return;
 		}
 		evbuffer_peek(in, -1, NULL, &v, 1);
 		c->active = server_now();
-		if (proto_feed(c->proto, v.iov_base, v.iov_len) != 0) {
-			evbuffer_drain(in, evbuffer_get_length(in));
+		stopped = proto_feed(c->proto, v.iov_base, v.iov_len) != 0;
+		/* A pause leaves the rest queued for when reading resumes. */
+		used = stopped ? proto_consumed(c->proto) : v.iov_len;
+		server.stats.bytes_in += used;
+		evbuffer_drain(in, used);
+		if (stopped)
 			return;
-		}
-		server.stats.bytes_in -= len - v.iov_len;
-		evbuffer_drain(in, v.iov_len);
 	}
 }
 

@@ -47,6 +47,7 @@ struct client {
 	double			 flood_tokens;
 	double			 flood_stamp;
 	unsigned		 flood_strikes;
+	unsigned		 join_failures;	/* wrong :join guesses */
 	time_t			 connected;
 	time_t			 active;
 	char			 name[USERNAME_LIMIT_MAX + 1];
@@ -56,6 +57,8 @@ struct client {
 
 struct client	*client_new(int fd, const struct sockaddr *sa, socklen_t len);
 void		 client_enable_read(struct client *c);
+/* Ignore the user's input for a while (password guessing). */
+void		 client_pause_read(struct client *c, unsigned seconds);
 /* Queue bytes if the output cap allows; otherwise drop the client. */
 void		 client_write(struct client *c, const void *buf, size_t len);
 /* Write a line (CRLF added) in any state, re-showing a pending prompt. */

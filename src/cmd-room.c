@@ -13,6 +13,8 @@
 
 #define CMD_LIST_MAX	200	/* names shown by :list and :listall */
 
+static void	cmd_join_failed(struct client *c);
+
 /* :rooms: public rooms with their fill and description. */
 void
 cmd_rooms(struct client *c, int argc, char **argv)
@@ -45,6 +47,23 @@ cmd_rooms(struct client *c, int argc, char **argv)
 		client_line(c, MSG_ROOMS_NONE);
 }
 
+/*
+ * After JOIN_FREE_GUESSES wrong guesses, each one more pauses the
+ * connection's input, doubling up to JOIN_PAUSE_MAX seconds, so a password
+ * cannot be guessed at line rate. Unknown rooms count too, so the pause
+ * does not tell a hidden room from a missing one.
+ */
+static void
+cmd_join_failed(struct client *c)
+{
+	unsigned n;
+
+	if (++c->join_failures <= JOIN_FREE_GUESSES)
+		return;
+	n = c->join_failures - JOIN_FREE_GUESSES - 1;
+	client_pause_read(c, n >= 5 ? JOIN_PAUSE_MAX : 1u << n);
+}
+
 /* :join ROOM [PASSWORD]: unknown room and wrong password look alike. */
 void
 cmd_join(struct client *c, int argc, char **argv)
@@ -53,6 +72,7 @@ cmd_join(struct client *c, int argc, char **argv)
 
 	if (r == NULL || room_check_password(r, argc > 1 ? argv[1] : NULL)) {
 		client_printf(c, MSG_JOIN_REFUSED, argv[0]);
+		cmd_join_failed(c);
 		return;
 	}
 	if (c->room == r) {

@@ -31,6 +31,10 @@
 #define TERM_DEFAULT_COLS	80
 #define TERM_MIN_ROWS		5
 
+/* Wrong :join passwords allowed before input pauses; longest pause (s). */
+#define JOIN_FREE_GUESSES	3
+#define JOIN_PAUSE_MAX		30
+
 /* Admin protocol: longest request line. */
 #define ADMIN_LINE_MAX		8192
 

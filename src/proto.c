@@ -43,6 +43,7 @@ struct proto {
 
 	char			*pend;	/* partial line between feeds */
 	uint16_t		 pend_len;
+	size_t			 consumed;	/* by the last feed */
 
 	uint8_t			 state;
 	uint8_t			 flags;
@@ -97,6 +98,13 @@ proto_stop(struct proto *p)
 	p->flags |= PROTO_STOP;
 }
 
+/* Bytes the last proto_feed() decoded before it returned. */
+size_t
+proto_consumed(const struct proto *p)
+{
+	return (p->consumed);
+}
+
 /* Bytes of the partial line held between feeds. */
 size_t
 proto_pending(const struct proto *p)
@@ -143,6 +151,7 @@ proto_feed(struct proto *p, const uint8_t *in, size_t len)
 	else
 		free(b.data);
 
+	p->consumed = i;
 	if (p->flags & PROTO_STOP) {
 		p->flags &= ~PROTO_STOP;
 		return (-1);

@@ -45,6 +45,8 @@ void		 proto_free(struct proto *p);
 int		 proto_feed(struct proto *p, const uint8_t *in, size_t len);
 /* Called from a callback: stop decoding after the current event. */
 void		 proto_stop(struct proto *p);
+/* Bytes the last proto_feed() decoded (less than fed after a stop). */
+size_t		 proto_consumed(const struct proto *p);
 /* Bytes of a partial line held between feeds. */
 size_t		 proto_pending(const struct proto *p);
 
