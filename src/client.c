@@ -51,6 +51,7 @@ static void	client_on_naws(void *arg, unsigned cols, unsigned rows);
 static void	client_on_ttype(void *arg, const char *name);
 static void	client_resume_cb(evutil_socket_t fd, short what, void *arg);
 static void	client_telnet(struct client *c, int verb, int opt);
+static void	client_interrupt_done(struct client *c);
 static void	client_set_options(struct client *c);
 static void	client_mark(struct client *c, int flags, const char *reason);
 static void	client_detach(struct client *c);
@@ -298,6 +299,22 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		if (stopped)
 			return;
 	}
+	client_interrupt_done(c);
+}
+
+/*
+ * Act on a Ctrl-C only after the IAC DO TIMING-MARK that usually follows it
+ * is answered: a telnet client throws away what arrives before our WILL
+ * TIMING-MARK, which would otherwise swallow the new prompt or the reset
+ * of the split screen.
+ */
+static void
+client_interrupt_done(struct client *c)
+{
+	if (!(c->flags & CLIENT_INTERRUPT) || (c->flags & CLIENT_CLOSING))
+		return;
+	c->flags &= ~CLIENT_INTERRUPT;
+	session_interrupt(c);
 }
 
 /* Output drained: a closing client may now go. */
@@ -338,6 +355,7 @@ client_on_line(void *arg, char *line, size_t len)
 {
 	struct client *c = arg;
 
+	client_interrupt_done(c);
 	if (!(c->flags & CLIENT_CLOSING))
 		session_line(c, line, len);
 	if (c->flags & CLIENT_CLOSING)
@@ -362,8 +380,7 @@ client_on_interrupt(void *arg)
 {
 	struct client *c = arg;
 
-	if (!(c->flags & CLIENT_CLOSING))
-		session_interrupt(c);
+	c->flags |= CLIENT_INTERRUPT;
 }
 
 /* proto: option negotiation; accept only what we asked for. */
@@ -388,6 +405,8 @@ client_on_option(void *arg, int verb, int opt)
 		/* WILL TIMING-MARK unfreezes a client after its Ctrl-C. */
 		client_telnet(c, opt == TELOPT_TM ? TELNET_WILL : TELNET_WONT,
 		    opt);
+		if (opt == TELOPT_TM)
+			client_interrupt_done(c);
 		break;
 	}
 }

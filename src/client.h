@@ -30,6 +30,7 @@ enum client_state {
 #define CLIENT_PROMPTED		0x04	/* a prompt ends the output so far */
 #define CLIENT_DEAD		0x08	/* on the reaper's list */
 #define CLIENT_LINGER		0x10	/* output sent; reading until EOF */
+#define CLIENT_INTERRUPT	0x20	/* Ctrl-C seen, not yet acted on */
 
 struct client {
 	TAILQ_ENTRY(client)	 entry;		/* server.clients */
