@@ -338,6 +338,8 @@ tc_connect(struct daemon *d, const char *label)
 	c = calloc(1, sizeof *c);
 	ck_assert(c != NULL);
 	snprintf(c->label, sizeof c->label, "%s", label);
+	c->buf = malloc(1);	/* never NULL: memcpy(x, NULL, 0) is UB */
+	ck_assert(c->buf != NULL);
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(d->port);
