@@ -1,5 +1,4 @@
 /* Tests for the configuration: fixtures in $TESTDATA and chatsockd -t. */
-#define _GNU_SOURCE		/* asprintf */
 
 #include <sys/types.h>
 #include <sys/wait.h>
