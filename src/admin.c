@@ -44,6 +44,8 @@ static gid_t admin_gid = (gid_t)-1;
 
 static int	admin_replace_stale(const char *path, char **cause);
 static int	admin_make_dir(const char *path, char **cause);
+static int	admin_share(const char *path, char **cause);
+static int	admin_peer_in_group(int fd, gid_t gid);
 static int	admin_peer_allowed(int fd, uid_t *uid);
 static int	admin_uid_in_group(uid_t uid, gid_t gid);
 static void	admin_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
@@ -90,6 +92,11 @@ admin_start(const struct config *cfg, char **cause)
 		return (-1);
 	}
 	umask(mask);
+	if (admin_gid != (gid_t)-1 && admin_share(cfg->admin_socket,
+	    cause) != 0) {
+		close(fd);
+		return (-1);
+	}
 	admin_path = xstrdup(cfg->admin_socket);
 	admin_listener = evconnlistener_new(server.base, admin_accept_cb,
 	    NULL, LEV_OPT_CLOSE_ON_FREE, 16, fd);
@@ -99,6 +106,19 @@ admin_start(const struct config *cfg, char **cause)
 		return (-1);
 	}
 	log_info("admin socket %s", admin_path);
+	return (0);
+}
+
+/* Let adminGroup's members connect: the socket becomes 0660, that group's. */
+static int
+admin_share(const char *path, char **cause)
+{
+	if (chown(path, (uid_t)-1, admin_gid) != 0 ||
+	    chmod(path, 0660) != 0) {
+		xasprintf(cause, "%s: adminGroup: %s", path, strerror(errno));
+		unlink(path);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -163,8 +183,25 @@ admin_peer_allowed(int fd, uid_t *uid)
 		return (1);
 	if (admin_gid == (gid_t)-1)
 		return (0);
-	return (cred.gid == admin_gid || admin_uid_in_group(cred.uid,
-	    admin_gid));
+	return (cred.gid == admin_gid || admin_peer_in_group(fd, admin_gid) ||
+	    admin_uid_in_group(cred.uid, admin_gid));
+}
+
+/* Is gid among the connecting process's own groups (SO_PEERGROUPS)? */
+static int
+admin_peer_in_group(int fd, gid_t gid)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof groups;
+	size_t i;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0)
+		return (0);
+	for (i = 0; i < len / sizeof groups[0]; i++) {
+		if (groups[i] == gid)
+			return (1);
+	}
+	return (0);
 }
 
 /* Is gid among uid's supplementary groups? */
