@@ -43,7 +43,11 @@ static const struct admin_cmd admin_cmds[] = {
 	{ "shutdown", admin_shutdown },
 };
 
-/* {"ok": false, "error": ...}. */
+/*
+ * {"ok": false, "error": ...}. The text may quote the request (or jansson's
+ * complaint about it) cut mid-character, and json_pack() refuses invalid
+ * UTF-8, so it is cleaned first: a NULL reply would stop the daemon.
+ */
 json_t *
 admin_error(const char *fmt, ...)
 {
@@ -53,6 +57,7 @@ admin_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
+	utf8_sanitize(text, strlen(text));
 	return (json_pack("{s:b, s:s}", "ok", 0, "error", text));
 }
 
