@@ -533,6 +533,11 @@ conf_load_secret(struct conf_ctx *ctx, const struct conf_key *key, json_t *v,
 		    "characters", expected);
 		return (-1);
 	}
+	if (strchr(s, ' ') != NULL) {		/* :join takes one word */
+		conf_key_error(ctx, key->name, "expected %s without spaces",
+		    expected);
+		return (-1);
+	}
 	conf_set_string(base, key, *s == '\0' ? NULL : s);
 	return (0);
 }
