@@ -1129,6 +1129,12 @@ ctl_hash_password(char **cause)
 		*cause = ctl_strdup("the password is empty");
 		return (-1);
 	}
+	if (strchr(pw, ' ') != NULL) {
+		ctl_free_password(pw);
+		*cause = ctl_strdup("the password contains a space, but :join "
+		    "takes it as one word");
+		return (-1);
+	}
 	if (tty) {
 		again = ctl_read_password("Again: ", tty, cause);
 		if (again == NULL) {
