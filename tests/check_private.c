@@ -1,0 +1,753 @@
+/* Suite "private": DMs, hidden password rooms and the guess slowdown. */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <crypt.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "helpers.h"
+#include "messages.h"
+
+#define ROOMS \
+	"\"general\": {\"description\": \"General chat\"}, " \
+	"\"random\": {\"description\": \"Random talk\"}, " \
+	"\"staff\": {\"public\": false, \"password\": \"letmein\", " \
+	"\"description\": \"Staff only\"}, " \
+	"\"closed\": {\"public\": false, \"description\": \"Nobody\"}"
+
+/* "[name      ]: " with usernameLimit 10. */
+#define ALICE	"[alice     ]: "
+#define BOB	"[bob       ]: "
+
+/* The password behind the vault room's passwordHash. */
+#define VAULT_PW	"open-sesame"
+
+/* A child tool gets this long before it is killed, in ms. */
+#define RUN_TIMEOUT_MS	10000
+
+/* What a tool run printed and how it exited. */
+struct run {
+	char	*out;
+	char	*err;
+	int	 status;
+};
+
+static void	 setup(void);
+static void	 setup_none(void);
+static char	*make_hash(const char *password);
+static void	 start_with_hash(const char *hash);
+static int	 run(const char *const argv[], const char *input,
+		     struct run *r);
+static void	 run_free(struct run *r);
+static const char *tool(const char *var, const char *fallback);
+static char	*palette_reply(struct tclient *c, const char *fmt, ...)
+		     __attribute__((format(printf, 2, 3)));
+static char	*replace(const char *text, const char *from, const char *to);
+static void	 guess(struct tclient *c, const char *room);
+static char	*refusal_as(struct tclient *c, const char *line,
+		     const char *typed);
+static long	 answered_after(struct tclient *c, const char *line,
+		     const char *want);
+
+static void
+setup(void)
+{
+	char *hash = make_hash(VAULT_PW);
+
+	start_with_hash(hash);
+	free(hash);
+}
+
+/* Tests that start their own daemon. */
+static void
+setup_none(void)
+{
+}
+
+/* A yescrypt hash of password, as chatsockctl hash-password makes. */
+static char *
+make_hash(const char *password)
+{
+	char *salt, *hash, *copy;
+	void *data = NULL;
+	int size = 0;
+
+	salt = crypt_gensalt_ra("$y$", 0, NULL, 0);
+	ck_assert_msg(salt != NULL, "crypt_gensalt_ra: %s", strerror(errno));
+	hash = crypt_ra(password, salt, &data, &size);
+	ck_assert_msg(hash != NULL && *hash != '*', "crypt_ra failed");
+	copy = strdup(hash);
+	free(data);
+	free(salt);
+	return (copy);
+}
+
+/* The harness daemon with ROOMS plus "vault" behind hash. */
+static void
+start_with_hash(const char *hash)
+{
+	char *json;
+
+	ck_assert(asprintf(&json, "\"rooms\": {" ROOMS ", \"vault\": "
+	    "{\"public\": false, \"passwordHash\": \"%s\"}}", hash) > 0);
+	daemon_start(&td, json);
+	free(json);
+}
+
+/* $var, or fallback (a binary in the build dir) when it is not set. */
+static const char *
+tool(const char *var, const char *fallback)
+{
+	const char *path = getenv(var);
+
+	return (path != NULL && *path != '\0' ? path : fallback);
+}
+
+/*
+ * Run argv with input on stdin and stdout, stderr captured; kill it after
+ * RUN_TIMEOUT_MS. Returns 0, or -1 if it could not be run.
+ */
+static int
+run(const char *const argv[], const char *input, struct run *r)
+{
+	struct pollfd pfd[2];
+	char **buf[2] = { &r->out, &r->err }, tmp[4096];
+	size_t len[2] = { 0, 0 };
+	int inp[2], outp[2], errp[2], i, nopen = 2, st, rc;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(inp) != 0 || pipe(outp) != 0 || pipe(errp) != 0)
+		return (-1);
+	if ((pid = fork()) == -1)
+		return (-1);
+	if (pid == 0) {
+		dup2(inp[0], STDIN_FILENO);
+		dup2(outp[1], STDOUT_FILENO);
+		dup2(errp[1], STDERR_FILENO);
+		close(inp[0]);
+		close(inp[1]);
+		close(outp[0]);
+		close(outp[1]);
+		close(errp[0]);
+		close(errp[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(inp[0]);
+	close(outp[1]);
+	close(errp[1]);
+	signal(SIGPIPE, SIG_IGN);
+	if (input != NULL && write(inp[1], input, strlen(input)) < 0)
+		fprintf(stderr, "write to %s: %s\n", argv[0], strerror(errno));
+	close(inp[1]);
+	r->out = calloc(1, 1);
+	r->err = calloc(1, 1);
+	pfd[0].fd = outp[0];
+	pfd[1].fd = errp[0];
+	pfd[0].events = pfd[1].events = POLLIN;
+	while (nopen > 0) {
+		rc = poll(pfd, 2, RUN_TIMEOUT_MS);
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc <= 0) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			if (pfd[i].fd < 0 || pfd[i].revents == 0)
+				continue;
+			if ((n = read(pfd[i].fd, tmp, sizeof tmp)) <= 0) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+				nopen--;
+				continue;
+			}
+			*buf[i] = realloc(*buf[i], len[i] + n + 1);
+			memcpy(*buf[i] + len[i], tmp, n);
+			len[i] += n;
+			(*buf[i])[len[i]] = '\0';
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		if (pfd[i].fd >= 0)
+			close(pfd[i].fd);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return (-1);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return (0);
+}
+
+/* Free what run() captured. */
+static void
+run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+/* Send a palette line; the whole reply up to and with the "> " prompt. */
+static char *
+palette_reply(struct tclient *c, const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+
+	va_start(ap, fmt);
+	ck_assert(vasprintf(&line, fmt, ap) > 0);
+	va_end(ap);
+	SEND(c, "%s", line);
+	free(line);
+	EXPECT(c, "\r\n" MSG_PROMPT);
+	return (strdup(c->last));
+}
+
+/* text with every from replaced by to. */
+static char *
+replace(const char *text, const char *from, const char *to)
+{
+	char *out, *p;
+	size_t size;
+	FILE *f = open_memstream(&out, &size);
+
+	while ((p = strstr(text, from)) != NULL) {
+		fwrite(text, 1, p - text, f);
+		fputs(to, f);
+		text = p + strlen(from);
+	}
+	fputs(text, f);
+	fclose(f);
+	return (out);
+}
+
+/* A wrong :join guess at room: the refusal comes at once, paused or not. */
+static void
+guess(struct tclient *c, const char *room)
+{
+	long t0 = now_ms();
+
+	SEND(c, ":join %s wrong", room);
+	EXPECT(c, MSG_JOIN_REFUSED "\r\n" MSG_PROMPT, room);
+	ck_assert_msg(now_ms() - t0 < 700, "%s: refusal %ld ms late",
+	    c->label, now_ms() - t0);
+}
+
+/* The palette reply to line with the room name typed replaced by "nosuch". */
+static char *
+refusal_as(struct tclient *c, const char *line, const char *typed)
+{
+	char *reply = palette_reply(c, "%s", line), *out;
+
+	out = replace(reply, typed, "nosuch");
+	free(reply);
+	return (out);
+}
+
+/* Send line; ms until want arrives (at most 5 s more than 30 s). */
+static long
+answered_after(struct tclient *c, const char *line, const char *want)
+{
+	long t0 = now_ms();
+
+	SEND(c, "%s", line);
+	ck_assert_msg(tc_expect(c, want, 8000) == 0, "%s: no answer to %s",
+	    c->label, line);
+	return (now_ms() - t0);
+}
+
+/*
+ * A DM both ways: bob is told, answers, both talk; what alice said first
+ * waits in the history; :list names both; a third and fourth user, in a
+ * room's view and at the palette, see none of it.
+ */
+START_TEST(test_dm_exchange)
+{
+	struct tclient *carol = tc_chatter("carol", "general");
+	struct tclient *dave = tc_user("dave");
+	struct tclient *a, *b;
+
+	tc_drain(carol, 100);	/* her view may open with her join notice */
+	a = tc_user("alice");
+	b = tc_user("bob");
+
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN "\r\n" MSG_PROMPT_DM, "bob", "bob", "alice");
+	EXPECT(b, MSG_DM_WAITING "\r\n" MSG_PROMPT, "alice", "alice");
+	tc_chat(a, "dm:bob");
+	SEND(a, "psst, early words");
+	EXPECT(a, ALICE "psst, early words\r\n");	/* her own echo */
+	NO_DATA(b);
+
+	SEND(b, ":dm alice");
+	EXPECT(b, MSG_DM_OPEN "\r\n" MSG_PROMPT_DM, "alice", "alice", "bob");
+	NO_DATA(a);		/* alice is already in: no second notice */
+	SEND(b, ":list");
+	EXPECT(b, MSG_LIST_HEAD "\r\n", "dm:alice", 2);
+	EXPECT(b, MSG_PROMPT_DM, "alice", "bob");
+	ck_assert_msg(strstr(b->last, "  alice\r\n") != NULL &&
+	    strstr(b->last, "  bob\r\n") != NULL, ":list: %s", b->last);
+	tc_chat(b, "dm:alice");
+	EXPECT(b, ALICE "psst, early words\r\n");
+
+	SEND(b, "hello from bob");
+	EXPECT(a, BOB "hello from bob\r\n");
+	SEND(a, "hello from alice");
+	EXPECT(b, ALICE "hello from alice\r\n");
+
+	NO_DATA(carol);
+	NO_DATA(dave);
+	SEND(a, ":q");
+	EXPECT(a, MSG_CHAT_LEAVE "\r\n" MSG_PROMPT_DM, "bob", "alice");
+	SEND(a, ":close");
+	EXPECT(a, MSG_LEFT_DM "\r\n" MSG_PROMPT, "bob");
+	SEND(b, "anyone?");
+	EXPECT_NOT(a, "anyone?");
+
+	/* Nothing of it reached the others, then or since. */
+	EXPECT_NOT(carol, "early words");
+	EXPECT_NOT(dave, "hello from");
+	SEND(carol, "carol here");
+	EXPECT(carol, "[carol     ]: carol here\r\n");
+	ck_assert_msg(strstr(carol->last, "hello") == NULL &&
+	    strstr(carol->last, "psst") == NULL, "carol saw: %s", carol->last);
+	tc_close(a);
+	tc_close(b);
+	tc_close(carol);
+	tc_close(dave);
+}
+END_TEST
+
+/* Bob, in another room's chat view, gets the notice in his view. */
+START_TEST(test_dm_notice_in_view)
+{
+	struct tclient *b = tc_chatter("bob", "random");
+	struct tclient *a = tc_user("alice");
+
+	tc_drain(b, 100);
+	SEND(a, ":dm BOB");		/* any case */
+	EXPECT(a, MSG_DM_OPEN "\r\n" MSG_PROMPT_DM, "bob", "bob", "alice");
+	EXPECT(b, MSG_DM_WAITING "\r\n", "alice", "alice");
+	NO_DATA(b);			/* no palette prompt: still in view */
+	SEND(b, "still in random");
+	EXPECT(b, BOB "still in random\r\n");
+	SEND(b, ":q");
+	EXPECT(b, MSG_CHAT_LEAVE "\r\n" MSG_PROMPT_ROOM, "random", "bob");
+	SEND(b, ":dm Alice");
+	EXPECT(b, MSG_DM_OPEN "\r\n" MSG_PROMPT_DM, "alice", "alice", "bob");
+	tc_chat(b, "dm:alice");
+	tc_chat(a, "dm:bob");
+	SEND(a, "found you");
+	EXPECT(b, ALICE "found you\r\n");
+	ck_assert_msg(strstr(b->last, "still in random") == NULL,
+	    "the room's history leaked into the DM: %s", b->last);
+	tc_close(a);
+	tc_close(b);
+}
+END_TEST
+
+/* A telnet client gets a bell with the DM notice; a plain client never. */
+START_TEST(test_dm_bell)
+{
+	static const char naws[] = "\xff\xfb\x1f\xff\xfa\x1f\x00\x50\x00\x18"
+	    "\xff\xf0";
+	struct tclient *t = tc_connect(&td, "tbob");
+	struct tclient *p = tc_user("pbob");
+	struct tclient *a = tc_user("alice");
+	char *want;
+
+	ck_assert(tc_send_raw(t, naws, sizeof naws - 1) == 0);
+	ck_assert(tc_login(t, "tbob") == 0);
+	SEND(a, ":dm tbob");
+	EXPECT(a, MSG_DM_OPEN, "tbob");
+	ck_assert(asprintf(&want, "\a" MSG_DM_WAITING, "alice", "alice") > 0);
+	ck_assert_msg(tc_expect_raw(t, want, strlen(want), T_WAIT) == 0,
+	    "the telnet client got no bell with the notice");
+	free(want);
+
+	SEND(a, ":dm pbob");
+	EXPECT(a, MSG_DM_OPEN, "pbob");
+	EXPECT(p, MSG_DM_WAITING "\r\n" MSG_PROMPT, "alice", "alice");
+	ck_assert_msg(memchr(p->last, '\a', p->lastlen) == NULL,
+	    "the plain client got a bell");
+	EXPECT_NOT(p, "\a");
+	tc_close(a);
+	tc_close(p);
+	tc_close(t);
+}
+END_TEST
+
+/* Oneself, an unknown user and one gone offline cannot be talked to. */
+START_TEST(test_dm_refused)
+{
+	struct tclient *a = tc_user("alice");
+	struct tclient *b = tc_user("bob");
+
+	SEND(a, ":dm alice");
+	EXPECT(a, MSG_DM_SELF "\r\n" MSG_PROMPT);
+	SEND(a, ":dm ALICE");
+	EXPECT(a, MSG_DM_SELF "\r\n" MSG_PROMPT);
+	SEND(a, ":dm nobody");
+	EXPECT(a, MSG_DM_OFFLINE "\r\n" MSG_PROMPT, "nobody");
+
+	/* Once bob's end is gone, he is offline. */
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN "\r\n" MSG_PROMPT_DM, "bob", "bob", "alice");
+	tc_close(b);
+	EXPECT(a, MSG_DM_ENDED "\r\n" MSG_PROMPT, "bob");
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OFFLINE "\r\n" MSG_PROMPT, "bob");
+	SEND(a, ":list");
+	EXPECT(a, MSG_NOT_IN_ROOM "\r\n" MSG_PROMPT);
+	tc_close(a);
+}
+END_TEST
+
+/*
+ * bob going offline ends the DM: alice, in its view, is told and is back
+ * at the palette; a new bob later starts from an empty history.
+ */
+START_TEST(test_dm_ends)
+{
+	struct tclient *a = tc_user("alice");
+	struct tclient *b = tc_user("bob");
+
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	SEND(b, ":dm alice");
+	EXPECT(b, MSG_DM_OPEN, "alice");
+	tc_chat(a, "dm:bob");
+	tc_chat(b, "dm:alice");
+	SEND(a, "old secret words");
+	EXPECT(b, ALICE "old secret words\r\n");
+	SEND(b, "old reply");
+	EXPECT(a, BOB "old reply\r\n");
+	tc_close(b);
+	EXPECT(a, MSG_DM_ENDED "\r\n" MSG_PROMPT, "bob");
+	NO_DATA(a);
+	SEND(a, "not a message");	/* at the palette: a hint, not chat */
+	EXPECT(a, MSG_HINT_CHAT "\r\n" MSG_PROMPT);
+
+	b = tc_user("bob");
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN "\r\n" MSG_PROMPT_DM, "bob", "bob", "alice");
+	EXPECT(b, MSG_DM_WAITING "\r\n" MSG_PROMPT, "alice", "alice");
+	SEND(b, ":dm alice");
+	EXPECT(b, MSG_DM_OPEN "\r\n" MSG_PROMPT_DM, "alice", "alice", "bob");
+	SEND(b, ":chat");
+	EXPECT(b, MSG_CHAT_ENTER "\r\n", "dm:alice");
+	SEND(a, ":chat");
+	EXPECT(a, MSG_CHAT_ENTER "\r\n", "dm:bob");
+	SEND(a, "fresh start");
+	EXPECT(b, ALICE "fresh start\r\n");
+	EXPECT(a, ALICE "fresh start\r\n");
+	ck_assert_msg(strstr(b->last, "old") == NULL, "new bob saw: %s",
+	    b->last);
+	ck_assert_msg(strstr(a->last, "old") == NULL, "alice saw: %s",
+	    a->last);
+	EXPECT_NOT(b, "old");
+	tc_close(a);
+	tc_close(b);
+}
+END_TEST
+
+/* Hidden rooms are not listed and open with password or passwordHash. */
+START_TEST(test_hidden_join)
+{
+	struct tclient *a = tc_user("alice");
+	char *reply = palette_reply(a, ":rooms");
+
+	ck_assert_msg(strstr(reply, "general") != NULL, "%s", reply);
+	ck_assert_msg(strstr(reply, "random") != NULL, "%s", reply);
+	ck_assert_msg(strstr(reply, "staff") == NULL &&
+	    strstr(reply, "Staff only") == NULL && strstr(reply, "vault") ==
+	    NULL && strstr(reply, "closed") == NULL, ":rooms: %s", reply);
+	free(reply);
+
+	tc_join(a, "staff", "letmein");
+	SEND(a, ":list");
+	EXPECT(a, MSG_LIST_HEAD "\r\n", "staff", 1);
+	SEND(a, ":join vault " VAULT_PW);
+	EXPECT(a, MSG_JOINED "\r\n" MSG_PROMPT_ROOM, "vault", "vault",
+	    "alice");
+	SEND(a, ":join Staff letmein");	/* the name in any case */
+	EXPECT(a, MSG_JOINED "\r\n" MSG_PROMPT_ROOM, "staff", "staff",
+	    "alice");
+	tc_close(a);
+}
+END_TEST
+
+/*
+ * A wrong password, a room that does not exist and a room nobody may
+ * enter all get the same bytes, naming the room as typed.
+ */
+START_TEST(test_hidden_refusal_identical)
+{
+	static const char *const tries[][3] = {	/* user, line, room */
+		{ "a", ":join staff wrong", "staff" },
+		{ "a", ":join STAFF LETMEIN", "STAFF" },
+		{ "b", ":join vault letmein", "vault" },
+		{ "b", ":join closed", "closed" },
+		{ "c", ":join closed wrong", "closed" },
+		{ "c", ":join staff", "staff" },
+	};
+	struct tclient *u[3];	/* at most 3 guesses each: no slowdown */
+	char *missing, *reply;
+	size_t i;
+
+	u[0] = tc_user("alice");
+	u[1] = tc_user("bob");
+	u[2] = tc_user("carol");
+	missing = palette_reply(u[0], ":join nosuch wrong");
+	ck_assert_msg(strstr(missing, "nosuch") != NULL, "%s", missing);
+	for (i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+		reply = refusal_as(u[tries[i][0][0] - 'a'], tries[i][1],
+		    tries[i][2]);
+		ck_assert_msg(strcmp(reply, missing) == 0, "%s: \"%s\" "
+		    "differs from \"%s\"", tries[i][1], reply, missing);
+		free(reply);
+	}
+	free(missing);
+	for (i = 0; i < 3; i++)
+		tc_close(u[i]);
+}
+END_TEST
+
+/* chatsockctl rooms shows the hidden rooms, marked. */
+START_TEST(test_ctl_rooms)
+{
+	const char *argv[] = { tool("CHATSOCKCTL", "./chatsockctl"), "-s",
+	    td.admin, "rooms", NULL };
+	struct run r;
+	char *line;
+
+	ck_assert_int_eq(run(argv, NULL, &r), 0);
+	ck_assert_msg(r.status == 0, "chatsockctl rooms: exit %d: %s",
+	    r.status, r.err);
+	line = strstr(r.out, "staff");
+	ck_assert_msg(line != NULL, "staff not listed: %s", r.out);
+	line = strndup(line, strcspn(line, "\n"));
+	ck_assert_msg(strstr(line, "hidden") != NULL, "%s", line);
+	free(line);
+	line = strstr(r.out, "vault");
+	ck_assert_msg(line != NULL, "vault not listed: %s", r.out);
+	line = strndup(line, strcspn(line, "\n"));
+	ck_assert_msg(strstr(line, "hidden") != NULL, "%s", line);
+	free(line);
+	line = strstr(r.out, "general");
+	ck_assert_msg(line != NULL, "general not listed: %s", r.out);
+	line = strndup(line, strcspn(line, "\n"));
+	ck_assert_msg(strstr(line, "hidden") == NULL, "%s", line);
+	free(line);
+	ck_assert_msg(strstr(r.out, "letmein") == NULL, "%s", r.out);
+	run_free(&r);
+}
+END_TEST
+
+/*
+ * A hash from chatsockctl hash-password opens a room, other passwords do
+ * not; a password :join could not take (it holds a space) is refused.
+ */
+START_TEST(test_ctl_hash_password)
+{
+	const char *argv[] = { tool("CHATSOCKCTL", "./chatsockctl"),
+	    "hash-password", NULL };
+	struct tclient *a;
+	struct run r;
+
+	ck_assert_int_eq(run(argv, "two words\n", &r), 0);
+	ck_assert_msg(r.status != 0 && strchr(r.out, '$') == NULL,
+	    "a password with a space was hashed: exit %d: %s", r.status,
+	    r.out);
+	ck_assert_msg(strstr(r.err, "space") != NULL, "%s", r.err);
+	ck_assert_msg(strstr(r.err, "two words") == NULL, "%s", r.err);
+	run_free(&r);
+
+	ck_assert_int_eq(run(argv, "pass-word_42\n", &r), 0);
+	ck_assert_msg(r.status == 0, "hash-password: exit %d: %s", r.status,
+	    r.err);
+	ck_assert_msg(strncmp(r.out, "$y$", 3) == 0, "not yescrypt: %s",
+	    r.out);
+	ck_assert_msg(strstr(r.out, "pass-word") == NULL, "%s", r.out);
+	r.out[strcspn(r.out, "\n")] = '\0';
+	start_with_hash(r.out);
+	run_free(&r);
+
+	a = tc_user("alice");
+	SEND(a, ":join vault pass-word_4");
+	EXPECT(a, MSG_JOIN_REFUSED "\r\n" MSG_PROMPT, "vault");
+	SEND(a, ":join vault pass-word_42");
+	EXPECT(a, MSG_JOINED "\r\n" MSG_PROMPT_ROOM, "vault", "vault",
+	    "alice");
+	tc_close(a);
+}
+END_TEST
+
+/*
+ * chatsockd -t warns about a private room nobody can enter and exits 0;
+ * it refuses a password that :join could not take.
+ */
+START_TEST(test_check_warns)
+{
+	const char *daemon = tool("CHATSOCKD", "./chatsockd");
+	char *dir = test_mkdtemp(), path[T_PATH + 32];
+	const char *argv[] = { daemon, "-t", "-c", path, NULL };
+	struct run r;
+
+	snprintf(path, sizeof path, "%s/closed.json", dir);
+	write_file(path, "{\"rooms\": {\"general\": {}, \"staff\": "
+	    "{\"public\": false, \"password\": \"x\"}, \"closed\": "
+	    "{\"public\": false}}}\n");
+	ck_assert_int_eq(run(argv, NULL, &r), 0);
+	ck_assert_msg(r.status == 0, "-t: exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "warning") != NULL &&
+	    strstr(r.err, "closed") != NULL, "no warning: %s", r.err);
+	ck_assert_msg(strstr(r.err, "staff") == NULL, "%s", r.err);
+	run_free(&r);
+
+	/* Without that room, no warning. */
+	write_file(path, "{\"rooms\": {\"general\": {}, \"staff\": "
+	    "{\"public\": false, \"password\": \"x\"}}}\n");
+	ck_assert_int_eq(run(argv, NULL, &r), 0);
+	ck_assert_msg(r.status == 0, "-t: exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "warning") == NULL, "%s", r.err);
+	run_free(&r);
+
+	/* A password with a space could never be typed after :join ROOM. */
+	write_file(path, "{\"rooms\": {\"staff\": {\"public\": false, "
+	    "\"password\": \"two words\"}}}\n");
+	ck_assert_int_eq(run(argv, NULL, &r), 0);
+	ck_assert_msg(r.status == 1, "-t: exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "rooms.staff.password") != NULL &&
+	    strstr(r.err, "spaces") != NULL, "%s", r.err);
+	ck_assert_msg(strstr(r.err, "two words") == NULL, "%s", r.err);
+	run_free(&r);
+	unlink(path);
+	rmdir(dir);
+	free(dir);
+}
+END_TEST
+
+/*
+ * Three wrong guesses are free; past them each pauses the connection's
+ * input, 1 s then 2 s; what is typed meanwhile is answered afterwards;
+ * another connection is not slowed.
+ */
+START_TEST(test_guess_slowdown)
+{
+	struct tclient *m = tc_user("mallory");
+	struct tclient *e = tc_user("eve");
+	long ms;
+
+	guess(m, "staff");
+	guess(m, "nosuch");		/* unknown rooms count too */
+	guess(m, "staff");
+	ms = answered_after(m, ":rooms", MSG_ROOMS_HEAD);
+	ck_assert_msg(ms < 700, "not slowed yet, but :rooms took %ld ms", ms);
+	EXPECT(m, "\r\n" MSG_PROMPT);
+
+	guess(m, "staff");		/* 4th: 1 s pause */
+	ms = answered_after(m, ":rooms", MSG_ROOMS_HEAD);
+	ck_assert_msg(ms >= 900, ":rooms answered after %ld ms", ms);
+	ck_assert_msg(ms < 3000, ":rooms answered after %ld ms", ms);
+	EXPECT(m, "\r\n" MSG_PROMPT);
+
+	guess(m, "nosuch");		/* 5th: 2 s pause */
+	SEND(m, ":rooms");
+	SEND(m, ":dm nobody");
+	ms = now_ms();
+	ck_assert_msg(answered_after(e, ":rooms", MSG_ROOMS_HEAD) < 700,
+	    "another connection was slowed");
+	EXPECT(e, "\r\n" MSG_PROMPT);
+	ck_assert_msg(tc_expect(m, MSG_ROOMS_HEAD, 5000) == 0, "lost :rooms");
+	ms = now_ms() - ms;
+	ck_assert_msg(ms >= 1900, "5th pause only %ld ms", ms);
+	ck_assert_msg(ms < 4000, "5th pause %ld ms", ms);
+	EXPECT(m, MSG_DM_OFFLINE "\r\n" MSG_PROMPT, "nobody");
+
+	/* The right password still works once the pause is over. */
+	SEND(m, ":join staff letmein");
+	ms = now_ms();
+	EXPECT(m, MSG_JOINED, "staff");
+	ck_assert_msg(now_ms() - ms < 700, "join slowed: %ld ms",
+	    now_ms() - ms);
+	tc_close(m);
+	tc_close(e);
+}
+END_TEST
+
+/* Lines sent in the same packet as the guess that pauses are not lost. */
+START_TEST(test_guess_pipelined)
+{
+	struct tclient *m = tc_user("mallory");
+	char want[128];
+	long t0;
+
+	guess(m, "a");
+	guess(m, "b");
+	guess(m, "c");
+	t0 = now_ms();
+	SEND_RAW(m, ":join d x\r\n:dm nobody\r\n:rooms\r\n");
+	EXPECT(m, MSG_JOIN_REFUSED "\r\n" MSG_PROMPT, "d");
+	ck_assert_msg(now_ms() - t0 < 700, "refusal late");
+	NO_DATA(m);
+	snprintf(want, sizeof want, MSG_DM_OFFLINE "\r\n" MSG_PROMPT,
+	    "nobody");
+	ck_assert_msg(tc_expect(m, want, 3000) == 0, "lost :dm");
+	ck_assert_msg(now_ms() - t0 >= 900, ":dm answered after %ld ms",
+	    now_ms() - t0);
+	EXPECT(m, MSG_ROOMS_HEAD);
+	tc_close(m);
+}
+END_TEST
+
+static Suite *
+private_suite(void)
+{
+	Suite *s = suite_create("private");
+	TCase *tc;
+
+	tc = tcase_daemon("dm", setup);
+	tcase_add_test(tc, test_dm_exchange);
+	tcase_add_test(tc, test_dm_notice_in_view);
+	tcase_add_test(tc, test_dm_bell);
+	tcase_add_test(tc, test_dm_refused);
+	tcase_add_test(tc, test_dm_ends);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_daemon("hidden", setup);
+	tcase_add_test(tc, test_hidden_join);
+	tcase_add_test(tc, test_hidden_refusal_identical);
+	tcase_add_test(tc, test_ctl_rooms);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_daemon("tools", setup_none);
+	tcase_add_test(tc, test_ctl_hash_password);
+	tcase_add_test(tc, test_check_warns);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_daemon("slowdown", setup);
+	tcase_add_test(tc, test_guess_slowdown);
+	tcase_add_test(tc, test_guess_pipelined);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	return (run_suite(private_suite()));
+}
