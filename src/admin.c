@@ -44,7 +44,7 @@ static gid_t admin_gid = (gid_t)-1;
 
 static int	admin_replace_stale(const char *path, char **cause);
 static int	admin_make_dir(const char *path, char **cause);
-static int	admin_share(const char *path, char **cause);
+static void	admin_share(const char *path);
 static int	admin_peer_in_group(int fd, gid_t gid);
 static int	admin_peer_allowed(int fd, uid_t *uid);
 static int	admin_uid_in_group(uid_t uid, gid_t gid);
@@ -92,11 +92,8 @@ admin_start(const struct config *cfg, char **cause)
 		return (-1);
 	}
 	umask(mask);
-	if (admin_gid != (gid_t)-1 && admin_share(cfg->admin_socket,
-	    cause) != 0) {
-		close(fd);
-		return (-1);
-	}
+	if (admin_gid != (gid_t)-1)
+		admin_share(cfg->admin_socket);
 	admin_path = xstrdup(cfg->admin_socket);
 	admin_listener = evconnlistener_new(server.base, admin_accept_cb,
 	    NULL, LEV_OPT_CLOSE_ON_FREE, 16, fd);
@@ -109,17 +106,20 @@ admin_start(const struct config *cfg, char **cause)
 	return (0);
 }
 
-/* Let adminGroup's members connect: the socket becomes 0660, that group's. */
-static int
-admin_share(const char *path, char **cause)
+/*
+ * Let adminGroup's members connect: the socket becomes 0660 and that group's.
+ * Only a member may give a file to a group; if we are not one, it stays 0600.
+ */
+static void
+admin_share(const char *path)
 {
-	if (chown(path, (uid_t)-1, admin_gid) != 0 ||
-	    chmod(path, 0660) != 0) {
-		xasprintf(cause, "%s: adminGroup: %s", path, strerror(errno));
-		unlink(path);
-		return (-1);
+	if (chown(path, (uid_t)-1, admin_gid) != 0) {
+		log_warn("%s: adminGroup: cannot give the socket to the group "
+		    "(is the daemon's user a member?)", path);
+		return;
 	}
-	return (0);
+	if (chmod(path, 0660) != 0)
+		log_warn("%s: adminGroup: chmod", path);
 }
 
 /* Create the socket's directory, mode 0700, if it is missing. */
