@@ -42,6 +42,7 @@ static void	 print_escaped(const char *what, const void *buf, size_t len);
 static void	 print_log_tail(void);
 static int	 rm_entry(const char *, const struct stat *, int, struct FTW *);
 static char	*config_text(const struct daemon *d, const char *json);
+static void	 daemon_exec(const char *bin, const char *config);
 static int	 tc_fill(struct tclient *c, int timeout_ms);
 static size_t	 iac_strip(const unsigned char *in, size_t len, char *out,
 		     size_t *map);
@@ -65,6 +66,19 @@ static const char *defaults[][2] = {
 
 /* The last daemon started, for diagnostics. */
 static struct daemon *current;
+
+/*
+ * How much longer every wait may take: CHATSOCK_TEST_SLOW (default 1), set
+ * by `make check-valgrind` where the daemon runs under valgrind.
+ */
+int
+t_slow(void)
+{
+	const char *s = getenv("CHATSOCK_TEST_SLOW");
+	int n = s != NULL ? atoi(s) : 1;
+
+	return (n < 1 ? 1 : n > 100 ? 100 : n);
+}
 
 /* Monotonic milliseconds. */
 long
@@ -192,6 +206,26 @@ config_text(const struct daemon *d, const char *json)
 	return (out);
 }
 
+/*
+ * In the forked child: exec the daemon, through CHATSOCKD_WRAPPER if set
+ * (e.g. "valgrind --error-exitcode=99"), which sh parses with its quoting.
+ */
+static void
+daemon_exec(const char *bin, const char *config)
+{
+	const char *wrapper = getenv("CHATSOCKD_WRAPPER");
+	char *cmd;
+
+	if (wrapper == NULL || *wrapper == '\0') {
+		execl(bin, "chatsockd", "-c", config, (char *)NULL);
+		return;
+	}
+	if (asprintf(&cmd, "exec %s \"$0\" -c \"$1\"", wrapper) < 0)
+		return;
+	execl("/bin/sh", "sh", "-c", cmd, bin, config, (char *)NULL);
+	free(cmd);
+}
+
 /* Start chatsockd with its own dir and port; see helpers.h. */
 void
 daemon_start(struct daemon *d, const char *json)
@@ -241,14 +275,14 @@ daemon_start(struct daemon *d, const char *json)
 		dup2(fd, STDIN_FILENO);
 		close(fd);
 		setenv("CHATSOCK_PORT_FILE", portfile, 1);
-		execl(bin, "chatsockd", "-c", d->config, (char *)NULL);
+		daemon_exec(bin, d->config);
 		fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
 		_exit(127);
 	}
 	d->pid = pid;
 
 	/* The port file appears (renamed into place) once it listens. */
-	deadline = now_ms() + 10000;
+	deadline = now_ms() + 10000L * t_slow();
 	for (;;) {
 		if ((text = read_file(portfile)) != NULL) {
 			d->port = atoi(text);
@@ -264,7 +298,8 @@ daemon_start(struct daemon *d, const char *json)
 		}
 		if (now_ms() > deadline) {
 			print_log_tail();
-			ck_abort_msg("chatsockd wrote no port file in 10 s");
+			ck_abort_msg("chatsockd wrote no port file in %d s",
+			    10 * t_slow());
 		}
 		usleep(10000);
 	}
@@ -291,7 +326,7 @@ daemon_stop(struct daemon *d)
 
 	if (d->pid > 0) {
 		kill(d->pid, SIGTERM);
-		deadline = now_ms() + 10000;
+		deadline = now_ms() + 10000L * t_slow();
 		while ((r = waitpid(d->pid, &status, WNOHANG)) == 0 &&
 		    now_ms() < deadline)
 			usleep(10000);
@@ -496,7 +531,7 @@ static int
 tc_expect_any(struct tclient *c, const char *s, size_t slen, int timeout_ms,
     int raw)
 {
-	long deadline = now_ms() + timeout_ms;
+	long deadline = now_ms() + (long)timeout_ms * t_slow();
 	size_t *map = NULL, n, len;
 	char *text = NULL, *hit;
 	const unsigned char *p;
@@ -572,7 +607,7 @@ tc_expect_raw(struct tclient *c, const void *s, size_t len, int timeout_ms)
 int
 tc_expect_closed(struct tclient *c, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long deadline = now_ms() + (long)timeout_ms * t_slow();
 
 	while (now_ms() < deadline) {
 		if (tc_fill(c, (int)(deadline - now_ms())) == -1) {

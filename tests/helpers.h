@@ -112,6 +112,8 @@ struct tclient	*tc_chatter(const char *name, const char *room);
 char		*line_with(const char *text, const char *word);
 /* Monotonic time in ms. */
 long		 now_ms(void);
+/* Factor for every wait (CHATSOCK_TEST_SLOW, e.g. under valgrind). */
+int		 t_slow(void);
 
 /* A tcase with T_TCASE timeout and setup / daemon_teardown as checked fixture. */
 TCase		*tcase_daemon(const char *name, void (*setup)(void));
