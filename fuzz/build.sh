@@ -18,7 +18,7 @@ esac
 
 pkgs="libevent jansson libxcrypt"
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \
+cflags="-std=gnu11 -Wall -Wextra -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \
     -DPACKAGE_VERSION=\"$version\" -iquote $srcdir/src $san \
     $(pkg-config --cflags $pkgs) ${FUZZ_CFLAGS:-}"
 libs="$(pkg-config --libs $pkgs)"
