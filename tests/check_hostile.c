@@ -72,36 +72,42 @@ static void	 wait_served(const char *label);
 static int	 log_has(const char *a, const char *b);
 static void	 resync(struct tclient *g);
 
+/* The harness defaults (flood control off). */
 static void
 setup(void)
 {
 	daemon_start(&td, "");
 }
 
+/* The daemon's own defaults, flood control included. */
 static void
 setup_defaults(void)
 {
 	daemon_start(&td, FULL_CONFIG);
 }
 
+/* A small output bound, so a slow reader passes it soon. */
 static void
 setup_slow(void)
 {
 	daemon_start(&td, "\"outputLimit\": 65536");
 }
 
+/* Three connections at most. */
 static void
 setup_max_clients(void)
 {
 	daemon_start(&td, "\"maxClients\": 3");
 }
 
+/* Two connections at most from one address. */
 static void
 setup_per_address(void)
 {
 	daemon_start(&td, "\"maxClientsPerAddress\": 2");
 }
 
+/* One second to choose a username. */
 static void
 setup_name_timeout(void)
 {
@@ -862,6 +868,7 @@ START_TEST(test_injection)
 }
 END_TEST
 
+/* Every tcase with the daemon configuration it needs. */
 static Suite *
 hostile_suite(void)
 {
@@ -904,6 +911,7 @@ hostile_suite(void)
 	return (s);
 }
 
+/* Run the suite. */
 int
 main(void)
 {
