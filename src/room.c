@@ -192,7 +192,10 @@ room_full(const struct room *r)
 	return (r->limit > 0 && r->nmembers >= r->limit);
 }
 
-/* Copy one formatted line to every member in the chat view. */
+/*
+ * Copy one formatted line to every member in the chat view. The line is
+ * followed by CRLF in memory, so a plain client gets it in one write.
+ */
 static void
 room_fanout(struct room *r, const char *line, size_t len)
 {
@@ -200,7 +203,7 @@ room_fanout(struct room *r, const char *line, size_t len)
 
 	TAILQ_FOREACH(c, &r->members, member) {
 		if (c->state == CLIENT_CHATVIEW)
-			view_line(c, line, len);
+			view_say(c, line, len);
 	}
 }
 
@@ -208,23 +211,29 @@ room_fanout(struct room *r, const char *line, size_t len)
 void
 room_notice(struct room *r, const char *line)
 {
+	char buf[TEXT_MAX + 256 + 2];
 	size_t len = strlen(line);
 
-	history_add(r->history, line, len);
-	room_fanout(r, line, len);
+	if (len > sizeof buf - 2)
+		len = sizeof buf - 2;
+	memcpy(buf, line, len);
+	memcpy(buf + len, "\r\n", 2);
+	history_add(r->history, buf, len);
+	room_fanout(r, buf, len);
 }
 
 /* Format c's message once, keep it, and send it to the views. */
 void
 room_say(struct client *c, const char *text)
 {
-	char line[CHAT_LINE_MAX + 1];
+	char line[CHAT_LINE_MAX + 1 + 2];
 	int len;
 
-	len = snprintf(line, sizeof line, MSG_CHAT_LINE,
+	len = snprintf(line, sizeof line - 2, MSG_CHAT_LINE,
 	    (int)server.cfg->username_limit, c->name, text);
-	if (len >= (int)sizeof line)
-		len = sizeof line - 1;
+	if (len >= (int)sizeof line - 2)
+		len = sizeof line - 3;
+	memcpy(line + len, "\r\n", 2);
 	server.stats.messages++;
 	history_add(c->room->history, line, len);
 	room_fanout(c->room, line, len);

@@ -109,6 +109,17 @@ view_line(struct client *c, const char *line, size_t len)
 	client_write(c, "\0338", 2);
 }
 
+/* A fanned-out line whose CRLF follows it: plain clients take both at once. */
+void
+view_say(struct client *c, const char *line, size_t len)
+{
+	if (!(c->flags & CLIENT_TERMINAL)) {
+		client_write(c, line, len + 2);
+		return;
+	}
+	view_line(c, line, len);
+}
+
 /* Clear the input row and show where to type. */
 void
 view_input_done(struct client *c)

@@ -10,6 +10,8 @@ void	view_enter(struct client *c);
 void	view_leave(struct client *c);
 /* One line into c's view: O(1) bytes in either rendering. */
 void	view_line(struct client *c, const char *line, size_t len);
+/* view_line() for a line followed by CRLF in memory: one write if plain. */
+void	view_say(struct client *c, const char *line, size_t len);
 /* The user finished typing a line: redraw the input row. */
 void	view_input_done(struct client *c);
 /* The terminal changed size while in the view. */
