@@ -3,6 +3,12 @@
  * closed is only marked and queued; the reaper detaches it from rooms and
  * names after the current callback, and frees it once its output is sent
  * (or dropped), so no list is changed under a loop that walks it.
+ *
+ * Output is written by the daemon itself once the current callbacks are
+ * done: every client that got output this turn is written with one writev,
+ * however many lines it got, and only output the socket does not take at
+ * once waits for a write event. Nothing is registered with epoll for the
+ * common case of a socket that keeps up.
  */
 #include <sys/socket.h>
 
@@ -34,10 +40,14 @@
 
 #define CLIENT_DROP	0x100	/* closing without flushing */
 #define CLIENT_FLUSHING	0x200	/* detached, waiting for output to drain */
+#define CLIENT_UNSENT	0x400	/* on the unsent list */
+#define CLIENT_WRITING	0x800	/* the bufferevent writes the rest */
 
 static struct client_list closing = TAILQ_HEAD_INITIALIZER(closing);
 static struct client_list dead = TAILQ_HEAD_INITIALIZER(dead);
+static struct client_list unsent = TAILQ_HEAD_INITIALIZER(unsent);
 static struct event *reaper;
+static struct event *writer;
 
 static void	client_read_cb(struct bufferevent *bev, void *arg);
 static void	client_write_cb(struct bufferevent *bev, void *arg);
@@ -61,6 +71,9 @@ static void	client_timeout_cb(evutil_socket_t fd, short what, void *arg);
 static void	client_bury(struct client *c);
 static void	client_free(struct client *c);
 static void	client_reap_cb(evutil_socket_t fd, short what, void *arg);
+static void	client_send(struct client *c);
+static void	client_drained(struct client *c);
+static void	client_writer_cb(evutil_socket_t fd, short what, void *arg);
 
 static const struct proto_ops client_proto_ops = {
 	.line = client_on_line,
@@ -84,6 +97,7 @@ client_new(int fd, const struct sockaddr *sa, socklen_t len)
 		fatalx("bufferevent_socket_new failed");
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
+	bufferevent_disable(c->bev, EV_WRITE);	/* client_send writes */
 	c->proto = proto_new(&client_proto_ops, c);
 	c->connected = c->active = server_now();
 	c->flood_tokens = server.cfg->flood_burst;
@@ -181,6 +195,49 @@ client_write(struct client *c, const void *buf, size_t len)
 	evbuffer_add(out, buf, len);
 	server.stats.bytes_out += len;
 	c->flags &= ~CLIENT_PROMPTED;
+	if (c->flags & (CLIENT_UNSENT | CLIENT_WRITING))
+		return;
+	c->flags |= CLIENT_UNSENT;
+	if (TAILQ_EMPTY(&unsent))
+		event_active(writer, EV_TIMEOUT, 0);
+	TAILQ_INSERT_TAIL(&unsent, c, unsent);
+}
+
+/* Write what the socket takes now; a write event sends the rest. */
+static void
+client_send(struct client *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (c->flags & (CLIENT_DEAD | CLIENT_DROP))
+		return;
+	/* A bufferevent freezes the start of its output: only it drains. */
+	evbuffer_unfreeze(out, 1);
+	evbuffer_write(out, bufferevent_getfd(c->bev));
+	evbuffer_freeze(out, 1);
+	if (evbuffer_get_length(out) == 0) {
+		client_drained(c);
+		return;
+	}
+	/* Blocked or failed: the bufferevent retries or reports the error. */
+	c->flags |= CLIENT_WRITING;
+	bufferevent_enable(c->bev, EV_WRITE);
+}
+
+/* After the current callbacks: send every client's output of this turn. */
+static void
+client_writer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	while ((c = TAILQ_FIRST(&unsent)) != NULL) {
+		TAILQ_REMOVE(&unsent, c, unsent);
+		c->flags &= ~CLIENT_UNSENT;
+		client_send(c);
+	}
 }
 
 /* A whole line; a prompt already shown is ended first. */
@@ -317,13 +374,21 @@ client_interrupt_done(struct client *c)
 	session_interrupt(c);
 }
 
-/* Output drained: a closing client may now go. */
+/* The bufferevent sent the rest: writing goes back to client_send. */
 static void
 client_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct client *c = arg;
 
-	(void)bev;
+	bufferevent_disable(bev, EV_WRITE);
+	c->flags &= ~CLIENT_WRITING;
+	client_drained(c);
+}
+
+/* Output drained: a closing client may now go. */
+static void
+client_drained(struct client *c)
+{
 	if ((c->flags & (CLIENT_FLUSHING | CLIENT_LINGER | CLIENT_DEAD)) ==
 	    CLIENT_FLUSHING)
 		client_linger(c);
@@ -535,6 +600,8 @@ static void
 client_free(struct client *c)
 {
 	TAILQ_REMOVE(&server.clients, c, entry);
+	if (c->flags & CLIENT_UNSENT)
+		TAILQ_REMOVE(&unsent, c, unsent);
 	server.nclients--;
 	listener_release(c->ip);
 	if (c->timer != NULL)
@@ -549,6 +616,7 @@ void
 client_init(void)
 {
 	reaper = event_new(server.base, -1, 0, client_reap_cb, NULL);
+	writer = event_new(server.base, -1, 0, client_writer_cb, NULL);
 }
 
 /* Reaper event. */
@@ -595,4 +663,7 @@ client_free_all(void)
 	if (reaper != NULL)
 		event_free(reaper);
 	reaper = NULL;
+	if (writer != NULL)
+		event_free(writer);
+	writer = NULL;
 }

@@ -36,6 +36,7 @@ struct client {
 	TAILQ_ENTRY(client)	 entry;		/* server.clients */
 	TAILQ_ENTRY(client)	 member;	/* room->members */
 	TAILQ_ENTRY(client)	 dead;		/* the reaper's list */
+	TAILQ_ENTRY(client)	 unsent;	/* output queued this turn */
 	struct bufferevent	*bev;
 	struct proto		*proto;
 	struct event		*timer;		/* pause, name or close timeout */
