@@ -42,7 +42,7 @@
 #define MARK		"~B "
 #define READ_CHUNK	(256 * 1024)
 #define CARRY_MAX	8192
-#define SETUP_PARALLEL	256
+#define SETUP_PARALLEL	8	/* ngircd listens with a backlog of 10 */
 #define LAT_FINE	100000		/* 1 us buckets below 100 ms */
 #define LAT_COARSE	1000000		/* then 100 us buckets to 100 s */
 #define RUNS_MAX	9
@@ -111,6 +111,7 @@ struct bench {
 	int		 phase;		/* 0 setup, 1 settle, 2 chat, 3 done */
 	double		 t_start, t_ready, t_chat, t_last_rx, t_last_progress;
 	uint64_t	 sent_total;
+	int		 progress;	/* a delivery since the last read */
 	uint64_t	 deliveries, expected, disorder;
 	uint32_t	*acked;		/* per sender, seen by the probe */
 	uint32_t	*lat;		/* histogram */
@@ -145,6 +146,8 @@ static void	conn_input(struct conn *c, char *buf, size_t len,
 static void	conn_line(struct conn *c, char *line, size_t len, uint64_t t);
 static void	conn_message(struct conn *c, const char *p, size_t len,
 		    uint64_t t);
+static int	irc_is(const char *line, size_t len, const char *cmd);
+static void	irc_line(struct conn *c, char *line, size_t len);
 static void	conn_ready(struct conn *c);
 static void	sender_fill(struct bench *b, int s);
 static void	sender_one(struct bench *b, int s, char *buf, size_t *off);
@@ -594,6 +597,10 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		b->t_last_rx = now();
 		conn_input(c, buf, c->carry_len + n, now_ns());
+		if (b->progress) {
+			b->t_last_progress = b->t_last_rx;
+			b->progress = 0;
+		}
 		if (b->failed || n < READ_CHUNK)
 			return;
 	}
@@ -643,7 +650,10 @@ conn_line(struct conn *c, char *line, size_t len, uint64_t t)
 	const char *m;
 
 	if (c->state == ST_READY) {
-		m = memmem(line, len, MARK, sizeof MARK - 1);
+		m = line;
+		while ((m = memchr(m, MARK[0], line + len - m)) != NULL &&
+		    (line + len - m < 3 || m[1] != MARK[1] || m[2] != MARK[2]))
+			m++;	/* IRC's "!~user" has a tilde too */
 		if (m != NULL) {
 			conn_message(c, m + sizeof MARK - 1,
 			    len - (m - line) - (sizeof MARK - 1), t);
@@ -658,25 +668,7 @@ conn_line(struct conn *c, char *line, size_t len, uint64_t t)
 		return;
 	}
 	if (b->kind == SRV_NGIRCD) {
-		if (len > 5 && memcmp(line, "PING ", 5) == 0) {
-			line[1] = 'O';
-			conn_send(c, line, len);
-			conn_send(c, "\n", 1);
-		} else if (c->state == ST_NAME &&
-		    memmem(line, len, " 001 ", 5) != NULL) {
-			if (b->idle) {
-				conn_ready(c);
-				return;
-			}
-			c->state = ST_JOIN;
-			conn_send(c, LIT("JOIN #" ROOM "\r\n"));
-		} else if (c->state == ST_JOIN &&
-		    memmem(line, len, " 366 ", 5) != NULL)
-			conn_ready(c);
-		else if (memmem(line, len, " 433 ", 5) != NULL ||
-		    memmem(line, len, "ERROR", 5) == line)
-			fail(b, "ngircd refused user %d: %.*s", c->idx,
-			    (int)len, line);
+		irc_line(c, line, len);
 		return;
 	}
 	switch (c->state) {
@@ -711,6 +703,44 @@ conn_line(struct conn *c, char *line, size_t len, uint64_t t)
 	}
 }
 
+/* The command of an IRC line (after the :prefix), as a 3-char numeric. */
+static int
+irc_is(const char *line, size_t len, const char *cmd)
+{
+	const char *p = line, *end = line + len;
+
+	if (p < end && *p == ':') {
+		while (p < end && *p != ' ')
+			p++;
+		p++;
+	}
+	return (end - p > 3 && memcmp(p, cmd, 3) == 0 && p[3] == ' ');
+}
+
+/* Set-up lines from ngircd: welcome, end of NAMES, refusals, pings. */
+static void
+irc_line(struct conn *c, char *line, size_t len)
+{
+	struct bench *b = c->b;
+
+	if (len > 5 && memcmp(line, "PING ", 5) == 0) {
+		line[1] = 'O';
+		conn_send(c, line, len);
+		conn_send(c, "\n", 1);
+	} else if (c->state == ST_NAME && irc_is(line, len, "001")) {
+		if (b->idle) {
+			conn_ready(c);
+			return;
+		}
+		c->state = ST_JOIN;
+		conn_send(c, LIT("JOIN #" ROOM "\r\n"));
+	} else if (c->state == ST_JOIN && irc_is(line, len, "366"))
+		conn_ready(c);
+	else if (irc_is(line, len, "433") || irc_is(line, len, "471") ||
+	    (len >= 5 && memcmp(line, "ERROR", 5) == 0))
+		fail(b, "ngircd refused user %d: %.*s", c->idx, (int)len, line);
+}
+
 /* A user finished setting up. */
 static void
 conn_ready(struct conn *c)
@@ -728,26 +758,37 @@ conn_ready(struct conn *c)
 	setup_more(b);
 }
 
+/* A decimal number at *p, moving *p past it and one space. */
+static uint64_t
+parse_num(const char **p, const char *end)
+{
+	uint64_t v = 0;
+
+	while (*p < end && **p >= '0' && **p <= '9')
+		v = v * 10 + (uint64_t)(*(*p)++ - '0');
+	if (*p < end && **p == ' ')
+		(*p)++;
+	return (v);
+}
+
 /* "S Q T": sender, sequence number, send time. */
 static void
 conn_message(struct conn *c, const char *p, size_t len, uint64_t t)
 {
 	struct bench *b = c->b;
-	char *end;
-	unsigned long s, q;
-	unsigned long long ts;
+	const char *end = p + len;
+	uint64_t s, q, ts;
 
-	(void)len;
-	s = strtoul(p, &end, 10);
-	q = strtoul(end, &end, 10);
-	ts = strtoull(end, &end, 10);
-	if (s >= (unsigned long)b->senders || (int)s == c->idx)
+	s = parse_num(&p, end);
+	q = parse_num(&p, end);
+	ts = parse_num(&p, end);
+	if (s >= (uint64_t)b->senders || (int)s == c->idx)
 		return;		/* own echo: not a delivery */
 	if (q != c->next[s])
 		b->disorder++;
 	c->next[s] = q + 1;
 	b->deliveries++;
-	b->t_last_progress = now();
+	b->progress = 1;
 	lat_add(b, t > ts ? t - ts : 0);
 	if (c->idx == b->users - 1 && b->rate == 0) {
 		b->acked[s] = q + 1;
