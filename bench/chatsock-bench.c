@@ -1070,6 +1070,20 @@ kind_name(enum server_kind kind)
 	return (kind == SRV_CHATSOCK ? "chatsock" : "ngircd");
 }
 
+/* The machine's load average: other work skews every figure. */
+static void
+print_load(void)
+{
+	char buf[128];
+	FILE *f;
+
+	if ((f = fopen("/proc/loadavg", "r")) == NULL)
+		return;
+	if (fgets(buf, sizeof buf, f) != NULL)
+		printf("  load average: %s", buf);
+	fclose(f);
+}
+
 /* Sort doubles (for medians). */
 static int
 cmp_double(const void *a, const void *b)
@@ -1173,6 +1187,7 @@ compare(const char *label, int which, int users, int senders, int messages,
 	if (!idle && rate > 0)
 		printf("%g msg/s aggregate", rate);
 	printf(" (%d run%s)\n", runs, runs > 1 ? "s" : "");
+	print_load();
 	fflush(stdout);
 	for (i = 0; i < runs; i++) {
 		if (which & 1) {
