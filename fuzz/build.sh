@@ -29,8 +29,9 @@ for src in "$srcdir"/src/*.c; do
 	name=$(basename "$src" .c)
 	[ "$name" = chatsockd ] && continue
 	obj="$out/obj/$name.o"
-	# Rebuild only what changed (a header change: make fuzz-clean).
-	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then
+	# Rebuild what changed, everything after a header changed.
+	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
+	    [ -n "$(find "$srcdir/src" -name '*.h' -newer "$obj")" ]; then
 		echo "  CC(fuzz) src/$name.c"
 		$cc $cflags -fsanitize=fuzzer-no-link -c "$src" -o "$obj"
 	fi
