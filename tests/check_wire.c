@@ -196,6 +196,26 @@ START_TEST(test_interrupt)
 }
 END_TEST
 
+/*
+ * telnet discards what arrives between its IAC IP and our WILL TIMING-MARK,
+ * so the view's exit and the new prompt must come after that answer.
+ */
+START_TEST(test_interrupt_after_timing_mark)
+{
+	struct tclient *a, *b;
+
+	pair(&a, &b);
+	SEND_RAW(b, "half a line" IAC_IP IAC_DO_TM);
+	EXPECT_RAW(b, IAC_WILL_TM);
+	EXPECT(b, MSG_CHAT_LEAVE "\r\n" MSG_PROMPT_ROOM, "general", "bob");
+	SEND_RAW(b, "more" IAC_IP IAC_DO_TM);
+	EXPECT_RAW(b, IAC_WILL_TM);
+	EXPECT(b, "\r\n" MSG_PROMPT_ROOM, "general", "bob");
+	tc_close(a);
+	tc_close(b);
+}
+END_TEST
+
 /* Escape sequences, control and bidi characters never reach others. */
 START_TEST(test_sanitise)
 {
@@ -369,6 +389,7 @@ wire_suite(void)
 	tcase_add_test(tc, test_iac_in_line);
 	tcase_add_test(tc, test_timing_mark);
 	tcase_add_test(tc, test_interrupt);
+	tcase_add_test(tc, test_interrupt_after_timing_mark);
 	tcase_add_test(tc, test_sanitise);
 	tcase_add_test(tc, test_bad_utf8);
 	tcase_add_test(tc, test_overlong_line);
