@@ -128,7 +128,7 @@ admin_user(const struct client *c)
 	    "dm", r != NULL && r->peer[0] != NULL ?
 	    room_dm_peer(r, c)->name : NULL,
 	    "view", c->state == CLIENT_CHATVIEW ? "chat" : "palette",
-	    "address", c->addr,
+	    "address", client_addr(c),
 	    "connected", (json_int_t)(now - c->connected),
 	    "idle", (json_int_t)(now - c->active)));
 }

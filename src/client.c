@@ -89,6 +89,7 @@ struct client *
 client_new(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct client *c;
+	char addr[64];
 
 	c = xcalloc(1, sizeof *c);
 	c->bev = bufferevent_socket_new(server.base, fd,
@@ -102,19 +103,36 @@ client_new(int fd, const struct sockaddr *sa, socklen_t len)
 	c->connected = c->active = server_now();
 	c->flood_tokens = server.cfg->flood_burst;
 	c->flood_stamp = (double)c->connected;
-	listener_format_addr(sa, len, c->ip, sizeof c->ip, c->addr,
-	    sizeof c->addr);
+	listener_format_addr(sa, len, c->ip, sizeof c->ip, addr, sizeof addr);
+	if (sa->sa_family == AF_INET6)
+		c->port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	else if (sa->sa_family == AF_INET)
+		c->port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
 	client_set_options(c);
 
 	TAILQ_INSERT_TAIL(&server.clients, c, entry);
 	server.nclients++;
 	server.stats.connections++;
-	log_debug("client %s connected", c->addr);
+	log_debug("client %s connected", addr);
 
 	client_telnet(c, TELNET_DO, TELOPT_NAWS);
 	client_telnet(c, TELNET_DO, TELOPT_TTYPE);
 	session_start(c);
 	return (c);
+}
+
+/*
+ * The peer's address for logs and the admin socket, formatted when asked
+ * rather than kept in every client.
+ */
+const char *
+client_addr(const struct client *c)
+{
+	static char addr[64];
+
+	snprintf(addr, sizeof addr, strchr(c->ip, ':') != NULL ? "[%s]:%u" :
+	    "%s:%u", c->ip, c->port);
+	return (addr);
 }
 
 /* TCP options: keepalive against half-open peers, no Nagle delay. */
@@ -327,7 +345,7 @@ client_set_name(struct client *c, const char *name)
 	server.nusers++;
 	if (server.nusers > server.stats.peak_users)
 		server.stats.peak_users = server.nusers;
-	log_info("client %s is %s", c->addr, c->name);
+	log_info("client %s is %s", client_addr(c), c->name);
 }
 
 /* Input arrived: decode it chunk by chunk without copying. */
@@ -508,8 +526,8 @@ client_mark(struct client *c, int flags, const char *reason)
 		return;
 	}
 	c->flags |= CLIENT_CLOSING | flags;
-	log_info("client %s%s%s closed: %s", c->addr, c->name[0] ? " " : "",
-	    c->name, reason);
+	log_info("client %s%s%s closed: %s", client_addr(c),
+	    c->name[0] ? " " : "", c->name, reason);
 	bufferevent_disable(c->bev, EV_READ);
 	TAILQ_INSERT_TAIL(&closing, c, dead);
 	event_active(reaper, EV_TIMEOUT, 0);

@@ -53,11 +53,13 @@ struct client {
 	time_t			 connected;
 	time_t			 active;
 	char			 name[USERNAME_LIMIT_MAX + 1];
-	char			 addr[48];	/* "ip:port" */
 	char			 ip[40];
+	unsigned short		 port;		/* peer's, for client_addr() */
 };
 
 struct client	*client_new(int fd, const struct sockaddr *sa, socklen_t len);
+/* "ip:port" or "[ip]:port", in a buffer the next call reuses. */
+const char	*client_addr(const struct client *c);
 void		 client_enable_read(struct client *c);
 /* Ignore the user's input for a while (password guessing). */
 void		 client_pause_read(struct client *c, unsigned seconds);
