@@ -466,7 +466,7 @@ proc_rss(pid_t pid)
 	return (kb);
 }
 
-/* Open one connection; several 127.0.0.x sources if ports run short. */
+/* Open one connection from 127.0.0.(2 + idx / 4000): ports never run short. */
 static void
 conn_start(struct bench *b, struct conn *c)
 {
@@ -481,7 +481,7 @@ conn_start(struct bench *b, struct conn *c)
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	memset(&src, 0, sizeof src);
 	src.sin_family = AF_INET;
-	src.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + c->idx / 20000);
+	src.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + c->idx / 4000);
 #ifdef IP_BIND_ADDRESS_NO_PORT
 	setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
 	    sizeof one);
