@@ -148,46 +148,24 @@ static int
 ctl_argv(const char *const *args, char **out, char **err)
 {
 	const char *bin = getenv("CHATSOCKCTL");
-	char opath[T_PATH + 16], epath[T_PATH + 16];
 	const char *argv[32];
-	int fd, status, n = 0;
-	pid_t pid;
+	struct run_result r;
+	int n = 0;
 
 	if (bin == NULL)
 		bin = "./chatsockctl";
-	argv[n++] = "chatsockctl";
+	argv[n++] = bin;
 	while (*args != NULL && n < 31)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	snprintf(opath, sizeof opath, "%s/ctl.out", td.dir);
-	snprintf(epath, sizeof epath, "%s/ctl.err", td.dir);
-	ck_assert_msg((pid = fork()) != -1, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fd = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fd, STDOUT_FILENO);
-		close(fd);
-		fd = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fd, STDERR_FILENO);
-		close(fd);
-		fd = open("/dev/null", O_RDONLY);
-		dup2(fd, STDIN_FILENO);
-		close(fd);
-		execv(bin, (char **)argv);
-		fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
-		_exit(127);
-	}
-	if (wait_exit(pid, 15000, &status) != 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		ck_abort_msg("chatsockctl %s did not finish in 15 s", argv[1]);
-	}
-	*out = read_file(opath);
-	*err = read_file(epath);
-	ck_assert(*out != NULL && *err != NULL);
-	ck_assert_msg(WIFEXITED(status), "chatsockctl killed by signal %d",
-	    WTERMSIG(status));
-	return (WEXITSTATUS(status));
+	ck_assert_msg(run_program(argv, NULL, &r) == 0, "cannot run %s", bin);
+	ck_assert_msg(!r.timed_out, "chatsockctl %s did not finish in %d s",
+	    argv[1], T_RUN / 1000);
+	ck_assert_msg(r.signal == 0, "chatsockctl killed by signal %d",
+	    r.signal);
+	*out = r.out;
+	*err = r.err;
+	return (r.status);
 }
 
 /* chatsockctl -s td.admin ARGS... (NULL-terminated). */

@@ -1,11 +1,7 @@
 /* Tests for the configuration: fixtures in $TESTDATA and chatsockd -t. */
 
 #include <sys/types.h>
-#include <sys/wait.h>
 
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,17 +11,8 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "helpers.h"
 #include "limits.h"
-
-/* How long one chatsockd -t run may take before it is killed. */
-#define RUN_TIMEOUT_MS	10000
-
-/* What running a program produced. */
-struct run {
-	char	*out;
-	char	*err;
-	int	 status;	/* exit status, or -1 if it did not exit */
-};
 
 /* A bad fixture and what its error message must mention. */
 struct bad_case {
@@ -46,10 +33,8 @@ static char	*bundled(void);
 static struct config *load_ok(const char *);
 static char	*print_config(const struct config *);
 static void	 count_warning(const char *, void *);
-static int	 run(const char *const [], struct run *);
-static void	 run_free(struct run *);
 static int	 daemon_available(void);
-static void	 run_check(const char *, int, struct run *);
+static void	 run_check(const char *, int, struct run_result *);
 
 static const struct bad_case bad_cases[] = {
 	{ "bad-unknown-key.json", "unknown key \"prot\"", "" },
@@ -546,82 +531,6 @@ START_TEST(test_valid_name)
 END_TEST
 
 /*
- * Run argv with stdout and stderr captured; kill it after RUN_TIMEOUT_MS.
- * Returns 0, or -1 if it could not be run.
- */
-static int
-run(const char *const argv[], struct run *r)
-{
-	struct pollfd	 pfd[2];
-	char		**buf[2] = { &r->out, &r->err }, tmp[4096];
-	size_t		 len[2] = { 0, 0 };
-	int		 outp[2], errp[2], i, open_fds = 2, st, rc;
-	ssize_t		 n;
-	pid_t		 pid;
-
-	if (pipe(outp) != 0 || pipe(errp) != 0)
-		return (-1);
-	if ((pid = fork()) == -1)
-		return (-1);
-	if (pid == 0) {
-		dup2(outp[1], STDOUT_FILENO);
-		dup2(errp[1], STDERR_FILENO);
-		close(outp[0]);
-		close(outp[1]);
-		close(errp[0]);
-		close(errp[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(outp[1]);
-	close(errp[1]);
-	r->out = calloc(1, 1);
-	r->err = calloc(1, 1);
-	pfd[0].fd = outp[0];
-	pfd[1].fd = errp[0];
-	pfd[0].events = pfd[1].events = POLLIN;
-	while (open_fds > 0) {
-		rc = poll(pfd, 2, RUN_TIMEOUT_MS);
-		if (rc == -1 && errno == EINTR)
-			continue;
-		if (rc <= 0) {
-			kill(pid, SIGKILL);
-			break;
-		}
-		for (i = 0; i < 2; i++) {
-			if (pfd[i].fd < 0 || pfd[i].revents == 0)
-				continue;
-			if ((n = read(pfd[i].fd, tmp, sizeof tmp)) <= 0) {
-				close(pfd[i].fd);
-				pfd[i].fd = -1;
-				open_fds--;
-				continue;
-			}
-			*buf[i] = realloc(*buf[i], len[i] + n + 1);
-			memcpy(*buf[i] + len[i], tmp, n);
-			len[i] += n;
-			(*buf[i])[len[i]] = '\0';
-		}
-	}
-	for (i = 0; i < 2; i++) {
-		if (pfd[i].fd >= 0)
-			close(pfd[i].fd);
-	}
-	if (waitpid(pid, &st, 0) != pid)
-		return (-1);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	return (0);
-}
-
-/* Free what run() captured. */
-static void
-run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-/*
  * Whether $CHATSOCKD is the real daemon: it exists and -V prints
  * "chatsock" (the placeholder prints nothing). Prints a note if not.
  */
@@ -630,7 +539,7 @@ daemon_available(void)
 {
 	const char	*daemon = getenv("CHATSOCKD");
 	const char	*argv[] = { daemon, "-V", NULL };
-	struct run	 r;
+	struct run_result r;
 	int		 ok;
 
 	if (daemon == NULL || access(daemon, X_OK) != 0) {
@@ -638,11 +547,11 @@ daemon_available(void)
 		    "executable\n");
 		return (0);
 	}
-	if (run(argv, &r) != 0)
+	if (run_program(argv, NULL, &r) != 0)
 		return (0);
 	ok = strstr(r.out, "chatsock") != NULL ||
 	    strstr(r.err, "chatsock") != NULL;
-	run_free(&r);
+	run_result_free(&r);
 	if (!ok)
 		printf("daemon_t: skipped, %s -V does not say chatsock "
 		    "(placeholder?)\n", daemon);
@@ -651,12 +560,12 @@ daemon_available(void)
 
 /* Run chatsockd -t -c path and check its exit status. */
 static void
-run_check(const char *path, int want_status, struct run *r)
+run_check(const char *path, int want_status, struct run_result *r)
 {
 	const char	*argv[] = { getenv("CHATSOCKD"), "-t", "-c", path,
 			    NULL };
 
-	ck_assert_int_eq(run(argv, r), 0);
+	ck_assert_int_eq(run_program(argv, NULL, r), 0);
 	ck_assert_msg(r->status == want_status,
 	    "%s -t -c %s: exit %d, want %d; stderr: %s", argv[0], path,
 	    r->status, want_status, r->err);
@@ -664,7 +573,7 @@ run_check(const char *path, int want_status, struct run *r)
 
 START_TEST(test_daemon_good)
 {
-	struct run	 r;
+	struct run_result r;
 	char		*path;
 
 	if (!daemon_available())
@@ -673,7 +582,7 @@ START_TEST(test_daemon_good)
 	run_check(path, 0, &r);
 	ck_assert_msg(strstr(r.out, "\"port\": 22222") != NULL, "%s", r.out);
 	ck_assert_msg(strstr(r.out, "\"general\"") != NULL, "%s", r.out);
-	run_free(&r);
+	run_result_free(&r);
 	free(path);
 
 	path = bundled();
@@ -683,7 +592,7 @@ START_TEST(test_daemon_good)
 	ck_assert_msg(strstr(r.out, "\"staff\"") != NULL, "%s", r.out);
 	ck_assert_ptr_null(strstr(r.out, "letmein"));
 	ck_assert_ptr_null(strstr(r.err, "letmein"));
-	run_free(&r);
+	run_result_free(&r);
 	free(path);
 }
 END_TEST
@@ -697,7 +606,7 @@ START_TEST(test_daemon_bad)
 	static const char *const keys[] = {
 		"\"port\"", "\"rooms.general.topic\"", ":4:", "\"host\"",
 	};
-	struct run	 r;
+	struct run_result r;
 	char		*path;
 	size_t		 i;
 
@@ -708,20 +617,20 @@ START_TEST(test_daemon_bad)
 		run_check(path, 1, &r);
 		ck_assert_msg(strstr(r.err, path) != NULL, "%s", r.err);
 		ck_assert_msg(strstr(r.err, keys[i]) != NULL, "%s", r.err);
-		run_free(&r);
+		run_result_free(&r);
 		free(path);
 	}
 	path = fixture("does-not-exist.json");
 	run_check(path, 1, &r);
 	ck_assert_msg(strstr(r.err, path) != NULL, "%s", r.err);
-	run_free(&r);
+	run_result_free(&r);
 	free(path);
 }
 END_TEST
 
 START_TEST(test_daemon_warns)
 {
-	struct run	 r;
+	struct run_result r;
 	char		*path;
 
 	if (!daemon_available())
@@ -732,7 +641,7 @@ START_TEST(test_daemon_warns)
 	ck_assert_msg(strstr(r.err, "closed to everyone") != NULL, "%s",
 	    r.err);
 	ck_assert_msg(strstr(r.out, "\"staff\"") != NULL, "%s", r.out);
-	run_free(&r);
+	run_result_free(&r);
 	free(path);
 }
 END_TEST
@@ -783,12 +692,5 @@ config_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (run_suite(config_suite()));
 }

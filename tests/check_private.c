@@ -4,12 +4,9 @@
 #define _GNU_SOURCE
 #endif
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <crypt.h>
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,23 +32,10 @@
 /* The password behind the vault room's passwordHash. */
 #define VAULT_PW	"open-sesame"
 
-/* A child tool gets this long before it is killed, in ms. */
-#define RUN_TIMEOUT_MS	10000
-
-/* What a tool run printed and how it exited. */
-struct run {
-	char	*out;
-	char	*err;
-	int	 status;
-};
-
 static void	 setup(void);
 static void	 setup_none(void);
 static char	*make_hash(const char *password);
 static void	 start_with_hash(const char *hash);
-static int	 run(const char *const argv[], const char *input,
-		     struct run *r);
-static void	 run_free(struct run *r);
 static const char *tool(const char *var, const char *fallback);
 static char	*palette_reply(struct tclient *c, const char *fmt, ...)
 		     __attribute__((format(printf, 2, 3)));
@@ -114,90 +98,6 @@ tool(const char *var, const char *fallback)
 	const char *path = getenv(var);
 
 	return (path != NULL && *path != '\0' ? path : fallback);
-}
-
-/*
- * Run argv with input on stdin and stdout, stderr captured; kill it after
- * RUN_TIMEOUT_MS. Returns 0, or -1 if it could not be run.
- */
-static int
-run(const char *const argv[], const char *input, struct run *r)
-{
-	struct pollfd pfd[2];
-	char **buf[2] = { &r->out, &r->err }, tmp[4096];
-	size_t len[2] = { 0, 0 };
-	int inp[2], outp[2], errp[2], i, nopen = 2, st, rc;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe(inp) != 0 || pipe(outp) != 0 || pipe(errp) != 0)
-		return (-1);
-	if ((pid = fork()) == -1)
-		return (-1);
-	if (pid == 0) {
-		dup2(inp[0], STDIN_FILENO);
-		dup2(outp[1], STDOUT_FILENO);
-		dup2(errp[1], STDERR_FILENO);
-		close(inp[0]);
-		close(inp[1]);
-		close(outp[0]);
-		close(outp[1]);
-		close(errp[0]);
-		close(errp[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(inp[0]);
-	close(outp[1]);
-	close(errp[1]);
-	signal(SIGPIPE, SIG_IGN);
-	if (input != NULL && write(inp[1], input, strlen(input)) < 0)
-		fprintf(stderr, "write to %s: %s\n", argv[0], strerror(errno));
-	close(inp[1]);
-	r->out = calloc(1, 1);
-	r->err = calloc(1, 1);
-	pfd[0].fd = outp[0];
-	pfd[1].fd = errp[0];
-	pfd[0].events = pfd[1].events = POLLIN;
-	while (nopen > 0) {
-		rc = poll(pfd, 2, RUN_TIMEOUT_MS);
-		if (rc == -1 && errno == EINTR)
-			continue;
-		if (rc <= 0) {
-			kill(pid, SIGKILL);
-			break;
-		}
-		for (i = 0; i < 2; i++) {
-			if (pfd[i].fd < 0 || pfd[i].revents == 0)
-				continue;
-			if ((n = read(pfd[i].fd, tmp, sizeof tmp)) <= 0) {
-				close(pfd[i].fd);
-				pfd[i].fd = -1;
-				nopen--;
-				continue;
-			}
-			*buf[i] = realloc(*buf[i], len[i] + n + 1);
-			memcpy(*buf[i] + len[i], tmp, n);
-			len[i] += n;
-			(*buf[i])[len[i]] = '\0';
-		}
-	}
-	for (i = 0; i < 2; i++) {
-		if (pfd[i].fd >= 0)
-			close(pfd[i].fd);
-	}
-	if (waitpid(pid, &st, 0) != pid)
-		return (-1);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	return (0);
-}
-
-/* Free what run() captured. */
-static void
-run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
 }
 
 /* Send a palette line; the whole reply up to and with the "> " prompt. */
@@ -531,10 +431,10 @@ START_TEST(test_ctl_rooms)
 {
 	const char *argv[] = { tool("CHATSOCKCTL", "./chatsockctl"), "-s",
 	    td.admin, "rooms", NULL };
-	struct run r;
+	struct run_result r;
 	char *line;
 
-	ck_assert_int_eq(run(argv, NULL, &r), 0);
+	ck_assert_int_eq(run_program(argv, NULL, &r), 0);
 	ck_assert_msg(r.status == 0, "chatsockctl rooms: exit %d: %s",
 	    r.status, r.err);
 	line = strstr(r.out, "staff");
@@ -553,7 +453,7 @@ START_TEST(test_ctl_rooms)
 	ck_assert_msg(strstr(line, "hidden") == NULL, "%s", line);
 	free(line);
 	ck_assert_msg(strstr(r.out, "letmein") == NULL, "%s", r.out);
-	run_free(&r);
+	run_result_free(&r);
 }
 END_TEST
 
@@ -566,17 +466,17 @@ START_TEST(test_ctl_hash_password)
 	const char *argv[] = { tool("CHATSOCKCTL", "./chatsockctl"),
 	    "hash-password", NULL };
 	struct tclient *a;
-	struct run r;
+	struct run_result r;
 
-	ck_assert_int_eq(run(argv, "two words\n", &r), 0);
+	ck_assert_int_eq(run_program(argv, "two words\n", &r), 0);
 	ck_assert_msg(r.status != 0 && strchr(r.out, '$') == NULL,
 	    "a password with a space was hashed: exit %d: %s", r.status,
 	    r.out);
 	ck_assert_msg(strstr(r.err, "space") != NULL, "%s", r.err);
 	ck_assert_msg(strstr(r.err, "two words") == NULL, "%s", r.err);
-	run_free(&r);
+	run_result_free(&r);
 
-	ck_assert_int_eq(run(argv, "pass-word_42\n", &r), 0);
+	ck_assert_int_eq(run_program(argv, "pass-word_42\n", &r), 0);
 	ck_assert_msg(r.status == 0, "hash-password: exit %d: %s", r.status,
 	    r.err);
 	ck_assert_msg(strncmp(r.out, "$y$", 3) == 0, "not yescrypt: %s",
@@ -584,7 +484,7 @@ START_TEST(test_ctl_hash_password)
 	ck_assert_msg(strstr(r.out, "pass-word") == NULL, "%s", r.out);
 	r.out[strcspn(r.out, "\n")] = '\0';
 	start_with_hash(r.out);
-	run_free(&r);
+	run_result_free(&r);
 
 	a = tc_user("alice");
 	SEND(a, ":join vault pass-word_4");
@@ -605,36 +505,36 @@ START_TEST(test_check_warns)
 	const char *daemon = tool("CHATSOCKD", "./chatsockd");
 	char *dir = test_mkdtemp(), path[T_PATH + 32];
 	const char *argv[] = { daemon, "-t", "-c", path, NULL };
-	struct run r;
+	struct run_result r;
 
 	snprintf(path, sizeof path, "%s/closed.json", dir);
 	write_file(path, "{\"rooms\": {\"general\": {}, \"staff\": "
 	    "{\"public\": false, \"password\": \"x\"}, \"closed\": "
 	    "{\"public\": false}}}\n");
-	ck_assert_int_eq(run(argv, NULL, &r), 0);
+	ck_assert_int_eq(run_program(argv, NULL, &r), 0);
 	ck_assert_msg(r.status == 0, "-t: exit %d: %s", r.status, r.err);
 	ck_assert_msg(strstr(r.err, "warning") != NULL &&
 	    strstr(r.err, "closed") != NULL, "no warning: %s", r.err);
 	ck_assert_msg(strstr(r.err, "staff") == NULL, "%s", r.err);
-	run_free(&r);
+	run_result_free(&r);
 
 	/* Without that room, no warning. */
 	write_file(path, "{\"rooms\": {\"general\": {}, \"staff\": "
 	    "{\"public\": false, \"password\": \"x\"}}}\n");
-	ck_assert_int_eq(run(argv, NULL, &r), 0);
+	ck_assert_int_eq(run_program(argv, NULL, &r), 0);
 	ck_assert_msg(r.status == 0, "-t: exit %d: %s", r.status, r.err);
 	ck_assert_msg(strstr(r.err, "warning") == NULL, "%s", r.err);
-	run_free(&r);
+	run_result_free(&r);
 
 	/* A password with a space could never be typed after :join ROOM. */
 	write_file(path, "{\"rooms\": {\"staff\": {\"public\": false, "
 	    "\"password\": \"two words\"}}}\n");
-	ck_assert_int_eq(run(argv, NULL, &r), 0);
+	ck_assert_int_eq(run_program(argv, NULL, &r), 0);
 	ck_assert_msg(r.status == 1, "-t: exit %d: %s", r.status, r.err);
 	ck_assert_msg(strstr(r.err, "rooms.staff.password") != NULL &&
 	    strstr(r.err, "spaces") != NULL, "%s", r.err);
 	ck_assert_msg(strstr(r.err, "two words") == NULL, "%s", r.err);
-	run_free(&r);
+	run_result_free(&r);
 	unlink(path);
 	rmdir(dir);
 	free(dir);

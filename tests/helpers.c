@@ -51,6 +51,12 @@ static void	 tc_consume(struct tclient *c, size_t n, const char *text,
 static int	 tc_expect_any(struct tclient *c, const char *s, size_t slen,
 		     int timeout_ms, int raw);
 static char	*tc_gather(struct tclient *c, int ms, size_t *n);
+static void	 run_child(const char *const argv[], int in[2], int out[2],
+		     int err[2]);
+static void	 run_feed(int fd, const char *input);
+static void	 run_collect(int fds[2], pid_t pid, long deadline,
+		     struct run_result *r);
+static void	 run_reap(pid_t pid, long deadline, struct run_result *r);
 
 /* Harness defaults; a key the test gives replaces the default. */
 static const char *defaults[][2] = {
@@ -782,4 +788,141 @@ run_suite(Suite *s)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
+
+/* In the forked child: the pipes on fds 0, 1 and 2, then exec argv. */
+static void
+run_child(const char *const argv[], int in[2], int out[2], int err[2])
+{
+	/* Die with the test process, even if it fails in _exit(). */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	dup2(in[0], STDIN_FILENO);
+	dup2(out[1], STDOUT_FILENO);
+	dup2(err[1], STDERR_FILENO);
+	execv(argv[0], (char *const *)argv);
+	fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* Write input to the child's stdin and close it, so that it sees EOF. */
+static void
+run_feed(int fd, const char *input)
+{
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+
+	if (input != NULL && write(fd, input, strlen(input)) < 0)
+		fprintf(stderr, "write to child: %s\n", strerror(errno));
+	close(fd);
+	signal(SIGPIPE, old);
+}
+
+/* Read the child's stdout and stderr until both close or the deadline. */
+static void
+run_collect(int fds[2], pid_t pid, long deadline, struct run_result *r)
+{
+	struct pollfd pfd[2];
+	char **buf[2] = { &r->out, &r->err }, tmp[4096];
+	size_t len[2] = { 0, 0 };
+	ssize_t n;
+	long left;
+	int i, rc;
+
+	for (i = 0; i < 2; i++) {
+		pfd[i].fd = fds[i];
+		pfd[i].events = POLLIN;
+	}
+	while (pfd[0].fd != -1 || pfd[1].fd != -1) {
+		left = deadline - now_ms();
+		rc = poll(pfd, 2, left > 0 ? (int)left : 0);
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc <= 0) {
+			kill(pid, SIGKILL);
+			r->timed_out = 1;
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			if (pfd[i].fd == -1 || pfd[i].revents == 0)
+				continue;
+			if ((n = read(pfd[i].fd, tmp, sizeof tmp)) <= 0) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+				continue;
+			}
+			*buf[i] = realloc(*buf[i], len[i] + n + 1);
+			ck_assert(*buf[i] != NULL);
+			memcpy(*buf[i] + len[i], tmp, n);
+			len[i] += n;
+			(*buf[i])[len[i]] = '\0';
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		if (pfd[i].fd != -1)
+			close(pfd[i].fd);
+	}
+}
+
+/* Wait for the child until the deadline, then kill it; note how it ended. */
+static void
+run_reap(pid_t pid, long deadline, struct run_result *r)
+{
+	int st = 0;
+	pid_t w;
+
+	while ((w = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < deadline)
+		usleep(10000);
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		r->timed_out = 1;
+		waitpid(pid, &st, 0);
+	}
+	if (WIFEXITED(st)) {
+		r->status = WEXITSTATUS(st);
+		r->signal = 0;
+	} else {
+		r->status = -1;
+		r->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	}
+}
+
+/* Run a program with input and its output captured; see helpers.h. */
+int
+run_program(const char *const argv[], const char *input,
+    struct run_result *r)
+{
+	int in[2], out[2], err[2], fds[2];
+	long deadline = now_ms() + (long)T_RUN * t_slow();
+	pid_t pid;
+
+	memset(r, 0, sizeof *r);
+	r->out = calloc(1, 1);
+	r->err = calloc(1, 1);
+	ck_assert(r->out != NULL && r->err != NULL);
+	if (pipe2(in, O_CLOEXEC) != 0)
+		return (-1);
+	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
+	    (pid = fork()) == -1) {
+		fprintf(stderr, "run %s: %s\n", argv[0], strerror(errno));
+		return (-1);
+	}
+	if (pid == 0)
+		run_child(argv, in, out, err);
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	run_feed(in[1], input);
+	fds[0] = out[0];
+	fds[1] = err[0];
+	run_collect(fds, pid, deadline, r);
+	run_reap(pid, deadline, r);
+	return (0);
+}
+
+/* Free what run_program() captured. */
+void
+run_result_free(struct run_result *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
 }

@@ -120,6 +120,27 @@ TCase		*tcase_daemon(const char *name, void (*setup)(void));
 /* Run a suite (CK_ENV fork mode); the exit status for main(). */
 int		 run_suite(Suite *s);
 
+/* How long a program run by run_program() may take, in ms (times t_slow()). */
+#define T_RUN		15000
+
+/* What a program run by run_program() printed and how it ended. */
+struct run_result {
+	int	 status;	/* exit status, -1 if a signal ended it */
+	int	 signal;	/* that signal, 0 if it exited */
+	int	 timed_out;	/* killed with SIGKILL after T_RUN */
+	char	*out;		/* stdout, NUL-terminated */
+	char	*err;		/* stderr, NUL-terminated */
+};
+
+/*
+ * Run argv[0] (a path) with argv, input (NULL for none; at most a pipe's
+ * buffer) on stdin and stdout, stderr captured; 0, or -1 if it could not be
+ * started. Free the result with run_result_free().
+ */
+int		 run_program(const char *const argv[], const char *input,
+		     struct run_result *r);
+void		 run_result_free(struct run_result *r);
+
 /* Assertions that name what was expected. */
 #define EXPECT(c, ...)	ck_assert_msg(tc_expectf((c), __VA_ARGS__) == 0, \
 			    "%s did not receive the text above", (c)->label)
