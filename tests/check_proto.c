@@ -7,6 +7,7 @@
 
 #include <check.h>
 
+#include "helpers.h"
 #include "limits.h"
 #include "proto.h"
 
@@ -657,12 +658,5 @@ proto_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(proto_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (run_suite(proto_suite()));
 }

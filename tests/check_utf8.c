@@ -4,6 +4,7 @@
 
 #include <check.h>
 
+#include "helpers.h"
 #include "utf8.h"
 
 /* Bytes and whether utf8_valid() accepts them. */
@@ -303,12 +304,5 @@ utf8_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(utf8_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (run_suite(utf8_suite()));
 }
