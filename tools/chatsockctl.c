@@ -56,7 +56,10 @@ struct ctl_table {
 	char		**cells;	/* nrows * ncols, row-major */
 };
 
-/* One chatsockctl command; build_request is NULL for local commands. */
+/*
+ * One chatsockctl command: run_local is set for local commands; otherwise
+ * build_request builds the request, or is NULL where it is {"cmd":NAME}.
+ */
 struct ctl_cmd {
 	const char	 *name;
 	int		  min_args;
@@ -91,19 +94,17 @@ static void	 ctl_table_init(struct ctl_table *, u_int);
 static void	 ctl_table_add(struct ctl_table *, const char **);
 static void	 ctl_table_print(struct ctl_table *);
 static void	 ctl_table_free(struct ctl_table *);
+static int	 ctl_malformed(const char *, const char *, char **);
 static int	 ctl_get_int(json_t *, const char *, json_int_t *, char **);
 static int	 ctl_get_string(json_t *, const char *, int, const char **,
 		     char **);
 static int	 ctl_get_bool(json_t *, const char *, int *, char **);
 static int	 ctl_get_array(json_t *, const char *, json_t **, char **);
 
-static json_t	*ctl_req_listall(int, char **);
+static json_t	*ctl_request(const struct ctl_cmd *, int, char **);
 static json_t	*ctl_req_list(int, char **);
-static json_t	*ctl_req_rooms(int, char **);
-static json_t	*ctl_req_stats(int, char **);
 static json_t	*ctl_req_broadcast(int, char **);
 static json_t	*ctl_req_kick(int, char **);
-static json_t	*ctl_req_reload(int, char **);
 static json_t	*ctl_req_shutdown(int, char **);
 
 static int	 ctl_print_users(json_t *, int, char **, char **);
@@ -113,6 +114,8 @@ static int	 ctl_print_broadcast(json_t *, int, char **, char **);
 static int	 ctl_print_kick(json_t *, int, char **, char **);
 static int	 ctl_print_reload(json_t *, int, char **, char **);
 static int	 ctl_print_shutdown(json_t *, int, char **, char **);
+static int	 ctl_print_count(json_t *, const char *, const char *,
+		     const char *, char **);
 
 static void	 ctl_tty_restore(void);
 static void	 ctl_tty_signal(int);
@@ -122,19 +125,19 @@ static int	 ctl_hash_password(char **);
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "listall", 0, 0, "listall",
-	  ctl_req_listall, ctl_print_users, NULL },
+	  NULL, ctl_print_users, NULL },
 	{ "list", 1, 1, "list ROOM",
 	  ctl_req_list, ctl_print_users, NULL },
 	{ "rooms", 0, 0, "rooms",
-	  ctl_req_rooms, ctl_print_rooms, NULL },
+	  NULL, ctl_print_rooms, NULL },
 	{ "stats", 0, 0, "stats",
-	  ctl_req_stats, ctl_print_stats, NULL },
+	  NULL, ctl_print_stats, NULL },
 	{ "broadcast", 1, -1, "broadcast TEXT...",
 	  ctl_req_broadcast, ctl_print_broadcast, NULL },
 	{ "kick", 1, -1, "kick USER [REASON...]",
 	  ctl_req_kick, ctl_print_kick, NULL },
 	{ "reload", 0, 0, "reload",
-	  ctl_req_reload, ctl_print_reload, NULL },
+	  NULL, ctl_print_reload, NULL },
 	{ "shutdown", 0, -1, "shutdown [TEXT...]",
 	  ctl_req_shutdown, ctl_print_shutdown, NULL },
 	{ "hash-password", 0, 0, "hash-password",
@@ -683,17 +686,23 @@ ctl_table_free(struct ctl_table *t)
 	t->nrows = 0;
 }
 
+/* Explain that member key of the reply is missing or not what; -1. */
+static int
+ctl_malformed(const char *key, const char *what, char **cause)
+{
+	*cause = ctl_printf("malformed reply: \"%s\" missing or not %s", key,
+	    what);
+	return (-1);
+}
+
 /* Get an integer member or explain what is wrong with it. */
 static int
 ctl_get_int(json_t *o, const char *key, json_int_t *out, char **cause)
 {
 	json_t	*v = json_object_get(o, key);
 
-	if (!json_is_integer(v)) {
-		*cause = ctl_printf("malformed reply: \"%s\" missing or not "
-		    "an integer", key);
-		return (-1);
-	}
+	if (!json_is_integer(v))
+		return (ctl_malformed(key, "an integer", cause));
 	*out = json_integer_value(v);
 	return (0);
 }
@@ -709,11 +718,8 @@ ctl_get_string(json_t *o, const char *key, int nullable, const char **out,
 		*out = NULL;
 		return (0);
 	}
-	if (!json_is_string(v)) {
-		*cause = ctl_printf("malformed reply: \"%s\" missing or not "
-		    "a string", key);
-		return (-1);
-	}
+	if (!json_is_string(v))
+		return (ctl_malformed(key, "a string", cause));
 	*out = json_string_value(v);
 	return (0);
 }
@@ -724,11 +730,8 @@ ctl_get_bool(json_t *o, const char *key, int *out, char **cause)
 {
 	json_t	*v = json_object_get(o, key);
 
-	if (!json_is_boolean(v)) {
-		*cause = ctl_printf("malformed reply: \"%s\" missing or not "
-		    "a boolean", key);
-		return (-1);
-	}
+	if (!json_is_boolean(v))
+		return (ctl_malformed(key, "a boolean", cause));
 	*out = json_is_true(v);
 	return (0);
 }
@@ -739,21 +742,19 @@ ctl_get_array(json_t *o, const char *key, json_t **out, char **cause)
 {
 	json_t	*v = json_object_get(o, key);
 
-	if (!json_is_array(v)) {
-		*cause = ctl_printf("malformed reply: \"%s\" missing or not "
-		    "an array", key);
-		return (-1);
-	}
+	if (!json_is_array(v))
+		return (ctl_malformed(key, "an array", cause));
 	*out = v;
 	return (0);
 }
 
-/* Build {"cmd":"listall"}. */
+/* The request for cmd: {"cmd":NAME} unless it builds its own. */
 static json_t *
-ctl_req_listall(__attribute__((unused)) int argc,
-    __attribute__((unused)) char **argv)
+ctl_request(const struct ctl_cmd *cmd, int argc, char **argv)
 {
-	return (json_pack("{s:s}", "cmd", "listall"));
+	if (cmd->build_request != NULL)
+		return (cmd->build_request(argc, argv));
+	return (json_pack("{s:s}", "cmd", cmd->name));
 }
 
 /* Build {"cmd":"list","room":ROOM}. */
@@ -761,22 +762,6 @@ static json_t *
 ctl_req_list(__attribute__((unused)) int argc, char **argv)
 {
 	return (json_pack("{s:s, s:s}", "cmd", "list", "room", argv[0]));
-}
-
-/* Build {"cmd":"rooms"}. */
-static json_t *
-ctl_req_rooms(__attribute__((unused)) int argc,
-    __attribute__((unused)) char **argv)
-{
-	return (json_pack("{s:s}", "cmd", "rooms"));
-}
-
-/* Build {"cmd":"stats"}. */
-static json_t *
-ctl_req_stats(__attribute__((unused)) int argc,
-    __attribute__((unused)) char **argv)
-{
-	return (json_pack("{s:s}", "cmd", "stats"));
 }
 
 /* Build {"cmd":"broadcast","text":TEXT}, the words joined by spaces. */
@@ -807,14 +792,6 @@ ctl_req_kick(int argc, char **argv)
 	    "reason", reason);
 	free(reason);
 	return (req);
-}
-
-/* Build {"cmd":"reload"}. */
-static json_t *
-ctl_req_reload(__attribute__((unused)) int argc,
-    __attribute__((unused)) char **argv)
-{
-	return (json_pack("{s:s}", "cmd", "reload"));
 }
 
 /* Build {"cmd":"shutdown"}, with "text" if one is given. */
@@ -977,18 +954,27 @@ ctl_print_stats(json_t *reply, __attribute__((unused)) int argc,
 	return (0);
 }
 
+/* Print "WHAT N UNIT(s)" for the integer key of the reply. */
+static int
+ctl_print_count(json_t *reply, const char *key, const char *what,
+    const char *unit, char **cause)
+{
+	json_int_t	n;
+
+	if (ctl_get_int(reply, key, &n, cause) != 0)
+		return (-1);
+	printf("%s %" JSON_INTEGER_FORMAT " %s%s\n", what, n, unit,
+	    n == 1 ? "" : "s");
+	return (0);
+}
+
 /* Print how many users a broadcast reached. */
 static int
 ctl_print_broadcast(json_t *reply, __attribute__((unused)) int argc,
     __attribute__((unused)) char **argv, char **cause)
 {
-	json_int_t	n;
-
-	if (ctl_get_int(reply, "recipients", &n, cause) != 0)
-		return (-1);
-	printf("sent to %" JSON_INTEGER_FORMAT " user%s\n", n,
-	    n == 1 ? "" : "s");
-	return (0);
+	return (ctl_print_count(reply, "recipients", "sent to", "user",
+	    cause));
 }
 
 /* Confirm a kick. */
@@ -1016,13 +1002,8 @@ static int
 ctl_print_shutdown(json_t *reply, __attribute__((unused)) int argc,
     __attribute__((unused)) char **argv, char **cause)
 {
-	json_int_t	n;
-
-	if (ctl_get_int(reply, "grace", &n, cause) != 0)
-		return (-1);
-	printf("shutting down in %" JSON_INTEGER_FORMAT " second%s\n", n,
-	    n == 1 ? "" : "s");
-	return (0);
+	return (ctl_print_count(reply, "grace", "shutting down in", "second",
+	    cause));
 }
 
 /* Put the terminal back as it was before echo was turned off. */
@@ -1235,7 +1216,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	if ((req = cmd->build_request(argc, argv)) == NULL) {
+	if ((req = ctl_request(cmd, argc, argv)) == NULL) {
 		cause = ctl_strdup("cannot build the request");
 		status = CTL_EXIT_FAIL;
 		goto out;
