@@ -57,8 +57,6 @@ static void	 setup_slow(void);
 static void	 setup_max_clients(void);
 static void	 setup_per_address(void);
 static void	 setup_name_timeout(void);
-static struct tclient *tc_connect_from(const char *src, const char *label,
-		     int rcvbuf);
 static void	 trio(struct tclient **g, struct tclient **b,
 		     struct tclient **c);
 static void	 still_chatting(struct tclient *b, struct tclient *c,
@@ -112,40 +110,6 @@ static void
 setup_name_timeout(void)
 {
 	daemon_start(&td, "\"nameTimeout\": 1");
-}
-
-/*
- * A client of td from the local address src (NULL: any), with a receive
- * buffer of rcvbuf bytes (0: the default) set before connecting so that the
- * TCP window stays small.
- */
-static struct tclient *
-tc_connect_from(const char *src, const char *label, int rcvbuf)
-{
-	struct tclient *c;
-	struct sockaddr_in sin;
-	int one = 1;
-
-	c = calloc(1, sizeof *c);
-	ck_assert(c != NULL);
-	snprintf(c->label, sizeof c->label, "%s", label);
-	ck_assert((c->fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (rcvbuf > 0)
-		ck_assert(setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-		    sizeof rcvbuf) == 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	if (src != NULL) {
-		ck_assert(inet_pton(AF_INET, src, &sin.sin_addr) == 1);
-		ck_assert_msg(bind(c->fd, (struct sockaddr *)&sin,
-		    sizeof sin) == 0, "bind %s: %s", src, strerror(errno));
-	}
-	sin.sin_port = htons(td.port);
-	ck_assert(inet_pton(AF_INET, td.host, &sin.sin_addr) == 1);
-	ck_assert_msg(connect(c->fd, (struct sockaddr *)&sin, sizeof sin) == 0,
-	    "%s: connect: %s", label, strerror(errno));
-	return (c);
 }
 
 /* How often s occurs in text. */
@@ -316,7 +280,7 @@ START_TEST(test_slow_reader)
 
 	fast = tc_chatter("fast", "general");
 	talk = tc_chatter("talker", "general");
-	slow = tc_connect_from(NULL, "slow", 4096);
+	slow = tc_connect_from(&td, NULL, "slow", 4096);
 	ck_assert(tc_login(slow, "slow") == 0);
 	tc_join(slow, "general", NULL);
 	tc_chat(slow, "general");
@@ -545,13 +509,13 @@ START_TEST(test_max_per_address)
 	struct tclient *b = tc_user("a2");
 	struct tclient *x, *o;
 
-	x = tc_connect_from("127.0.0.1", "third", 0);
+	x = tc_connect_from(&td, "127.0.0.1", "third", 0);
 	EXPECT(x, MSG_ADDRESS_FULL "\r\n");
 	EXPECT_CLOSED(x);
 	tc_close(x);
 	ck_assert(log_has("refused 127.0.0.1", "maxClientsPerAddress"));
 
-	o = tc_connect_from("127.0.0.2", "other", 0);
+	o = tc_connect_from(&td, "127.0.0.2", "other", 0);
 	ck_assert_msg(tc_login(o, "other") == 0, "127.0.0.2 was not served");
 	SEND(o, ":listall");
 	EXPECT(o, MSG_LISTALL_HEAD, 3);

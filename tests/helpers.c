@@ -372,6 +372,14 @@ daemon_teardown(void)
 struct tclient *
 tc_connect(struct daemon *d, const char *label)
 {
+	return (tc_connect_from(d, NULL, label, 0));
+}
+
+/* Connect from src with a small receive buffer if asked; see helpers.h. */
+struct tclient *
+tc_connect_from(struct daemon *d, const char *src, const char *label,
+    int rcvbuf)
+{
 	struct tclient *c;
 	struct sockaddr_in sin;
 	int one = 1;
@@ -381,13 +389,21 @@ tc_connect(struct daemon *d, const char *label)
 	snprintf(c->label, sizeof c->label, "%s", label);
 	c->buf = malloc(1);	/* never NULL: memcpy(x, NULL, 0) is UB */
 	ck_assert(c->buf != NULL);
+	ck_assert((c->fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (rcvbuf > 0)
+		ck_assert(setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof rcvbuf) == 0);
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
+	if (src != NULL) {
+		ck_assert(inet_pton(AF_INET, src, &sin.sin_addr) == 1);
+		ck_assert_msg(bind(c->fd, (struct sockaddr *)&sin,
+		    sizeof sin) == 0, "bind %s: %s", src, strerror(errno));
+	}
 	sin.sin_port = htons(d->port);
 	ck_assert_msg(inet_pton(AF_INET, d->host, &sin.sin_addr) == 1,
 	    "bad host %s", d->host);
-	ck_assert((c->fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	ck_assert_msg(connect(c->fd, (struct sockaddr *)&sin, sizeof sin) == 0,
 	    "%s: connect to %s:%d: %s", label, d->host, d->port,
 	    strerror(errno));

@@ -70,6 +70,13 @@ struct tclient {
 };
 
 struct tclient	*tc_connect(struct daemon *d, const char *label);
+/*
+ * tc_connect from the local address src (NULL: any), with a receive buffer
+ * of rcvbuf bytes (0: the default) set before connecting so that the TCP
+ * window stays small.
+ */
+struct tclient	*tc_connect_from(struct daemon *d, const char *src,
+		     const char *label, int rcvbuf);
 void		 tc_close(struct tclient *c);
 int		 tc_send_raw(struct tclient *c, const void *buf, size_t len);
 /* Send text plus "\n". */
