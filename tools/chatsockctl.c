@@ -107,6 +107,16 @@ static json_t	*ctl_req_broadcast(int, char **);
 static json_t	*ctl_req_kick(int, char **);
 static json_t	*ctl_req_shutdown(int, char **);
 
+#define CTL_COLS_MAX	8
+
+/* Fills one table row from one object of a reply's array. */
+typedef int ctl_row_fn(json_t *item, const char **row, char scratch[][64],
+    char **cause);
+
+static int	 ctl_print_table(json_t *, const char *, const char *,
+		     const char **, u_int, ctl_row_fn *, char **);
+static ctl_row_fn ctl_user_row;
+static ctl_row_fn ctl_room_row;
 static int	 ctl_print_users(json_t *, int, char **, char **);
 static int	 ctl_print_rooms(json_t *, int, char **, char **);
 static int	 ctl_print_stats(json_t *, int, char **, char **);
@@ -809,59 +819,37 @@ ctl_req_shutdown(int argc, char **argv)
 	return (req);
 }
 
-/* Print the users of a listall or list reply as a table. */
+/*
+ * Print the array reply[key] as a table with head, one row per object; fill
+ * turns an object into a row, using scratch for the cells it formats.
+ */
 static int
-ctl_print_users(json_t *reply, __attribute__((unused)) int argc,
-    __attribute__((unused)) char **argv, char **cause)
+ctl_print_table(json_t *reply, const char *key, const char *what,
+    const char **head, u_int ncols, ctl_row_fn *fill, char **cause)
 {
-	static const char	*head[] = { "NAME", "ROOM", "VIEW", "ADDRESS",
-				    "CONNECTED", "IDLE" };
 	struct ctl_table	 t;
-	json_t			*users, *u;
-	const char		*name, *room, *dm, *view, *address, *row[6];
-	json_int_t		 connected, idle;
-	char			*where, conn[32], idl[32];
+	json_t			*items, *item;
+	const char		*row[CTL_COLS_MAX];
+	char			 scratch[CTL_COLS_MAX][64];
 	size_t			 i;
 
-	if (ctl_get_array(reply, "users", &users, cause) != 0)
+	if (ctl_get_array(reply, key, &items, cause) != 0)
 		return (-1);
-	if (json_array_size(users) == 0) {
-		printf("no users\n");
+	if (json_array_size(items) == 0) {
+		printf("no %s\n", key);
 		return (0);
 	}
-
-	ctl_table_init(&t, 6);
+	ctl_table_init(&t, ncols);
 	ctl_table_add(&t, head);
-	json_array_foreach(users, i, u) {
-		if (!json_is_object(u)) {
-			*cause = ctl_strdup("malformed reply: a user is not "
-			    "an object");
+	json_array_foreach(items, i, item) {
+		if (!json_is_object(item)) {
+			*cause = ctl_printf("malformed reply: a %s is not an "
+			    "object", what);
 			goto fail;
 		}
-		if (ctl_get_string(u, "name", 0, &name, cause) != 0 ||
-		    ctl_get_string(u, "room", 1, &room, cause) != 0 ||
-		    ctl_get_string(u, "dm", 1, &dm, cause) != 0 ||
-		    ctl_get_string(u, "view", 0, &view, cause) != 0 ||
-		    ctl_get_string(u, "address", 0, &address, cause) != 0 ||
-		    ctl_get_int(u, "connected", &connected, cause) != 0 ||
-		    ctl_get_int(u, "idle", &idle, cause) != 0)
+		if (fill(item, row, scratch, cause) != 0)
 			goto fail;
-		if (room != NULL)
-			where = ctl_strdup(room);
-		else if (dm != NULL)
-			where = ctl_printf("dm:%s", dm);
-		else
-			where = ctl_strdup("-");
-		ctl_duration(conn, sizeof conn, connected);
-		ctl_duration(idl, sizeof idl, idle);
-		row[0] = name;
-		row[1] = where;
-		row[2] = view;
-		row[3] = address;
-		row[4] = conn;
-		row[5] = idl;
 		ctl_table_add(&t, row);
-		free(where);
 	}
 	ctl_table_print(&t);
 	ctl_table_free(&t);
@@ -872,61 +860,83 @@ fail:
 	return (-1);
 }
 
-/* Print the rooms reply as a table, hidden rooms marked. */
+/* One user: NAME ROOM VIEW ADDRESS CONNECTED IDLE. */
+static int
+ctl_user_row(json_t *u, const char **row, char scratch[][64], char **cause)
+{
+	const char	*room, *dm;
+	json_int_t	 connected, idle;
+
+	if (ctl_get_string(u, "name", 0, &row[0], cause) != 0 ||
+	    ctl_get_string(u, "room", 1, &room, cause) != 0 ||
+	    ctl_get_string(u, "dm", 1, &dm, cause) != 0 ||
+	    ctl_get_string(u, "view", 0, &row[2], cause) != 0 ||
+	    ctl_get_string(u, "address", 0, &row[3], cause) != 0 ||
+	    ctl_get_int(u, "connected", &connected, cause) != 0 ||
+	    ctl_get_int(u, "idle", &idle, cause) != 0)
+		return (-1);
+	if (room != NULL)
+		row[1] = room;
+	else if (dm != NULL) {
+		snprintf(scratch[1], sizeof scratch[1], "dm:%s", dm);
+		row[1] = scratch[1];
+	} else
+		row[1] = "-";
+	ctl_duration(scratch[4], sizeof scratch[4], connected);
+	ctl_duration(scratch[5], sizeof scratch[5], idle);
+	row[4] = scratch[4];
+	row[5] = scratch[5];
+	return (0);
+}
+
+/* Print the users of a listall or list reply as a table. */
+static int
+ctl_print_users(json_t *reply, __attribute__((unused)) int argc,
+    __attribute__((unused)) char **argv, char **cause)
+{
+	static const char	*head[] = { "NAME", "ROOM", "VIEW", "ADDRESS",
+				    "CONNECTED", "IDLE" };
+
+	return (ctl_print_table(reply, "users", "user", head, 6, ctl_user_row,
+	    cause));
+}
+
+/* One room: NAME PUBLIC MEMBERS DESCRIPTION, hidden rooms marked. */
+static int
+ctl_room_row(json_t *r, const char **row, char scratch[][64], char **cause)
+{
+	json_int_t	 members, limit;
+	const char	*desc;
+	int		 public;
+
+	if (ctl_get_string(r, "name", 0, &row[0], cause) != 0 ||
+	    ctl_get_bool(r, "public", &public, cause) != 0 ||
+	    ctl_get_int(r, "members", &members, cause) != 0 ||
+	    ctl_get_int(r, "limit", &limit, cause) != 0 ||
+	    ctl_get_string(r, "description", 1, &desc, cause) != 0)
+		return (-1);
+	if (limit > 0)
+		snprintf(scratch[2], sizeof scratch[2], "%" JSON_INTEGER_FORMAT
+		    "/%" JSON_INTEGER_FORMAT, members, limit);
+	else
+		snprintf(scratch[2], sizeof scratch[2], "%" JSON_INTEGER_FORMAT,
+		    members);
+	row[1] = public ? "yes" : "hidden";
+	row[2] = scratch[2];
+	row[3] = desc != NULL ? desc : "";
+	return (0);
+}
+
+/* Print the rooms reply as a table. */
 static int
 ctl_print_rooms(json_t *reply, __attribute__((unused)) int argc,
     __attribute__((unused)) char **argv, char **cause)
 {
 	static const char	*head[] = { "NAME", "PUBLIC", "MEMBERS",
 				    "DESCRIPTION" };
-	struct ctl_table	 t;
-	json_t			*rooms, *r;
-	const char		*name, *desc, *row[4];
-	json_int_t		 members, limit;
-	char			 count[64];
-	int			 public;
-	size_t			 i;
 
-	if (ctl_get_array(reply, "rooms", &rooms, cause) != 0)
-		return (-1);
-	if (json_array_size(rooms) == 0) {
-		printf("no rooms\n");
-		return (0);
-	}
-
-	ctl_table_init(&t, 4);
-	ctl_table_add(&t, head);
-	json_array_foreach(rooms, i, r) {
-		if (!json_is_object(r)) {
-			*cause = ctl_strdup("malformed reply: a room is not "
-			    "an object");
-			goto fail;
-		}
-		if (ctl_get_string(r, "name", 0, &name, cause) != 0 ||
-		    ctl_get_bool(r, "public", &public, cause) != 0 ||
-		    ctl_get_int(r, "members", &members, cause) != 0 ||
-		    ctl_get_int(r, "limit", &limit, cause) != 0 ||
-		    ctl_get_string(r, "description", 1, &desc, cause) != 0)
-			goto fail;
-		if (limit > 0)
-			snprintf(count, sizeof count, "%" JSON_INTEGER_FORMAT
-			    "/%" JSON_INTEGER_FORMAT, members, limit);
-		else
-			snprintf(count, sizeof count, "%" JSON_INTEGER_FORMAT,
-			    members);
-		row[0] = name;
-		row[1] = public ? "yes" : "hidden";
-		row[2] = count;
-		row[3] = desc != NULL ? desc : "";
-		ctl_table_add(&t, row);
-	}
-	ctl_table_print(&t);
-	ctl_table_free(&t);
-	return (0);
-
-fail:
-	ctl_table_free(&t);
-	return (-1);
+	return (ctl_print_table(reply, "rooms", "room", head, 4, ctl_room_row,
+	    cause));
 }
 
 /* Print the stats reply as "key: value" lines. */
