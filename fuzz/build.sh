@@ -21,7 +21,7 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-std=gnu11 -Wall -Wextra -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \
     -DPACKAGE_VERSION=\"$version\" -iquote $srcdir/src $san \
     $(pkg-config --cflags $pkgs) ${FUZZ_CFLAGS:-}"
-libs="$(pkg-config --libs $pkgs)"
+libs="$(pkg-config --libs $pkgs) -lunistring -lpthread"
 
 mkdir -p "$out/obj" "$out/bin"
 objs=
