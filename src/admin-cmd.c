@@ -229,7 +229,7 @@ admin_broadcast(json_t *req)
 static json_t *
 admin_kick(json_t *req)
 {
-	char reason[TEXT_MAX];
+	char reason[TEXT_MAX], line[TEXT_MAX + 64];
 	const char *name;
 	struct client *c;
 	json_t *error;
@@ -241,10 +241,10 @@ admin_kick(json_t *req)
 	if ((c = client_find(name)) == NULL || (c->flags & CLIENT_CLOSING))
 		return (admin_error("no such user: %.64s", name));
 	if (reason[0] != '\0')
-		client_printf(c, MSG_KICKED_REASON, reason);
+		snprintf(line, sizeof line, MSG_KICKED_REASON, reason);
 	else
-		client_line(c, MSG_KICKED);
-	client_close(c, "kicked by the operator");
+		snprintf(line, sizeof line, MSG_KICKED);
+	client_farewell(c, line, "kicked by the operator");
 	return (json_pack("{s:b}", "ok", 1));
 }
 

@@ -1,5 +1,10 @@
 /*
- * A connection's life: accepted, named, chatting, closing. A client that is
+ * A connection's life: accepted, named, chatting, closing. This is the
+ * transport: the socket, its output cap and its close. Telnet options are
+ * telnet.c's, the screen and line editor term.c's; what the user's lines
+ * mean is session.c's.
+ *
+ * A closing client
  * closed is only marked and queued; the reaper detaches it from rooms and
  * names after the current callback, and frees it once its output is sent
  * (or dropped), so no list is changed under a loop that walks it.
@@ -35,6 +40,8 @@
 #include "server.h"
 #include "session.h"
 #include "strmap.h"
+#include "telnet.h"
+#include "term.h"
 #include "view.h"
 #include "xmalloc.h"
 
@@ -54,14 +61,17 @@ static void	client_write_cb(struct bufferevent *bev, void *arg);
 static void	client_event_cb(struct bufferevent *bev, short what,
 		    void *arg);
 static void	client_on_line(void *arg, char *line, size_t len);
+static void	client_on_key(void *arg, uint8_t byte);
+static void	client_on_term_write(void *arg, const void *buf, size_t len);
+static void	client_on_term_interrupt(void *arg);
+static void	client_on_prompted(void *arg);
+static void	client_resize_cb(evutil_socket_t fd, short what, void *arg);
 static void	client_on_overlong(void *arg);
 static void	client_on_interrupt(void *arg);
 static void	client_on_option(void *arg, int verb, int opt);
 static void	client_on_naws(void *arg, unsigned cols, unsigned rows);
 static void	client_on_ttype(void *arg, const char *name);
 static void	client_resume_cb(evutil_socket_t fd, short what, void *arg);
-static void	client_telnet(struct client *c, int verb, int opt);
-static void	client_interrupt_done(struct client *c);
 static void	client_set_options(struct client *c);
 static void	client_mark(struct client *c, int flags, const char *reason);
 static void	client_detach(struct client *c);
@@ -77,11 +87,19 @@ static void	client_writer_cb(evutil_socket_t fd, short what, void *arg);
 
 static const struct proto_ops client_proto_ops = {
 	.line = client_on_line,
+	.key = client_on_key,
 	.overlong = client_on_overlong,
 	.interrupt = client_on_interrupt,
 	.option = client_on_option,
 	.naws = client_on_naws,
 	.ttype = client_on_ttype,
+};
+
+static const struct term_ops client_term_ops = {
+	.write = client_on_term_write,
+	.line = client_on_line,
+	.interrupt = client_on_term_interrupt,
+	.prompted = client_on_prompted,
 };
 
 /* Wrap an accepted socket and start the conversation. */
@@ -100,6 +118,7 @@ client_new(int fd, const struct sockaddr *sa, socklen_t len)
 	    client_event_cb, c);
 	bufferevent_disable(c->bev, EV_WRITE);	/* client_send writes */
 	c->proto = proto_new(&client_proto_ops, c);
+	c->term = term_new(&client_term_ops, c);
 	c->connected = c->active = server_now();
 	c->flood_tokens = server.cfg->flood_burst;
 	c->flood_stamp = (double)c->connected;
@@ -115,8 +134,7 @@ client_new(int fd, const struct sockaddr *sa, socklen_t len)
 	server.stats.connections++;
 	log_debug("client %s connected", addr);
 
-	client_telnet(c, TELNET_DO, TELOPT_NAWS);
-	client_telnet(c, TELNET_DO, TELOPT_TTYPE);
+	telnet_start(c);
 	session_start(c);
 	return (c);
 }
@@ -188,15 +206,6 @@ client_pause_read(struct client *c, unsigned seconds)
 	evtimer_add(c->timer, &tv);
 }
 
-/* Send one three-byte telnet command. */
-static void
-client_telnet(struct client *c, int verb, int opt)
-{
-	uint8_t cmd[3] = { TELNET_IAC, (uint8_t)verb, (uint8_t)opt };
-
-	client_write(c, cmd, sizeof cmd);
-}
-
 /* Queue bytes, or drop a client whose unread output passed the cap. */
 void
 client_write(struct client *c, const void *buf, size_t len)
@@ -212,7 +221,6 @@ client_write(struct client *c, const void *buf, size_t len)
 	}
 	evbuffer_add(out, buf, len);
 	server.stats.bytes_out += len;
-	c->flags &= ~CLIENT_PROMPTED;
 	if (c->flags & (CLIENT_UNSENT | CLIENT_WRITING))
 		return;
 	c->flags |= CLIENT_UNSENT;
@@ -262,10 +270,7 @@ client_writer_cb(evutil_socket_t fd, short what, void *arg)
 void
 client_line(struct client *c, const char *line)
 {
-	if (c->flags & CLIENT_PROMPTED)
-		client_write(c, "\r\n", 2);
-	client_write(c, line, strlen(line));
-	client_write(c, "\r\n", 2);
+	term_line(c->term, line, strlen(line));
 }
 
 /* A formatted line. */
@@ -294,10 +299,10 @@ client_prompt(struct client *c)
 		view_input_done(c);
 		return;
 	case CLIENT_NAMING:
-		client_write(c, MSG_NAME_PROMPT, strlen(MSG_NAME_PROMPT));
+		term_prompt(c->term, MSG_NAME_PROMPT);
 		break;
 	case CLIENT_QUITTING:
-		client_write(c, MSG_QUIT_CONFIRM, strlen(MSG_QUIT_CONFIRM));
+		term_prompt(c->term, MSG_QUIT_CONFIRM);
 		break;
 	case CLIENT_PALETTE:
 		if (c->room == NULL)
@@ -308,17 +313,16 @@ client_prompt(struct client *c)
 		else
 			snprintf(prompt, sizeof prompt, MSG_PROMPT_ROOM,
 			    c->room->name, c->name);
-		client_write(c, prompt, strlen(prompt));
+		term_prompt(c->term, prompt);
 		break;
 	}
-	c->flags |= CLIENT_PROMPTED;
 }
 
 /* A server notice, wherever the user is. */
 void
 client_notice(struct client *c, const char *line)
 {
-	int prompted = c->flags & CLIENT_PROMPTED;
+	int prompted = term_prompted(c->term);
 
 	if (c->state == CLIENT_CHATVIEW) {
 		view_line(c, line, strlen(line));
@@ -371,10 +375,13 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		used = stopped ? proto_consumed(c->proto) : v.iov_len;
 		server.stats.bytes_in += used;
 		evbuffer_drain(in, used);
-		if (stopped)
+		if (stopped) {
+			term_flush(c->term);
 			return;
+		}
 	}
 	client_interrupt_done(c);
+	term_flush(c->term);
 }
 
 /*
@@ -383,12 +390,13 @@ client_read_cb(struct bufferevent *bev, void *arg)
  * TIMING-MARK, which would otherwise swallow the new prompt or the reset
  * of the split screen.
  */
-static void
+void
 client_interrupt_done(struct client *c)
 {
 	if (!(c->flags & CLIENT_INTERRUPT) || (c->flags & CLIENT_CLOSING))
 		return;
 	c->flags &= ~CLIENT_INTERRUPT;
+	term_interrupted(c->term);
 	session_interrupt(c);
 }
 
@@ -463,35 +471,59 @@ client_on_interrupt(void *arg)
 {
 	struct client *c = arg;
 
+	term_interrupt(c->term);
 	c->flags |= CLIENT_INTERRUPT;
 }
 
-/* proto: option negotiation; accept only what we asked for. */
+/* term: Ctrl-C typed in the editor (no telnet command around it). */
+static void
+client_on_term_interrupt(void *arg)
+{
+	client_on_interrupt(arg);
+}
+
+/* proto: a key typed in character mode. */
+static void
+client_on_key(void *arg, uint8_t byte)
+{
+	struct client *c = arg;
+
+	if (!(c->flags & CLIENT_CLOSING))
+		term_key(c->term, byte);
+}
+
+/* term: screen bytes. */
+static void
+client_on_term_write(void *arg, const void *buf, size_t len)
+{
+	client_write(arg, buf, len);
+}
+
+/* term: a prompt waits for input. */
+static void
+client_on_prompted(void *arg)
+{
+	telnet_prompted(arg);
+}
+
+/* telnet: the client agreed (or stopped agreeing) to let us echo. */
+void
+client_set_editing(struct client *c, int on)
+{
+	int mode = term_mode(c->term);
+
+	term_set_mode(c->term, on ? mode | TERM_EDIT : mode & ~TERM_EDIT);
+	proto_set_raw(c->proto, on);
+	/* The prompt shown so far is drawn again, now by the editor. */
+	if (term_prompted(c->term))
+		client_prompt(c);
+}
+
+/* proto: option negotiation. */
 static void
 client_on_option(void *arg, int verb, int opt)
 {
-	struct client *c = arg;
-	static const uint8_t ttype_send[] = { TELNET_IAC, TELNET_SB,
-	    TELOPT_TTYPE, TTYPE_SEND, TELNET_IAC, TELNET_SE };
-
-	switch (verb) {
-	case TELNET_WILL:
-		if (opt != TELOPT_NAWS && opt != TELOPT_TTYPE) {
-			client_telnet(c, TELNET_DONT, opt);
-			break;
-		}
-		c->flags |= CLIENT_TERMINAL;
-		if (opt == TELOPT_TTYPE)
-			client_write(c, ttype_send, sizeof ttype_send);
-		break;
-	case TELNET_DO:
-		/* WILL TIMING-MARK unfreezes a client after its Ctrl-C. */
-		client_telnet(c, opt == TELOPT_TM ? TELNET_WILL : TELNET_WONT,
-		    opt);
-		if (opt == TELOPT_TM)
-			client_interrupt_done(c);
-		break;
-	}
+	telnet_option(arg, verb, opt);
 }
 
 /* proto: the window size. */
@@ -499,11 +531,29 @@ static void
 client_on_naws(void *arg, unsigned cols, unsigned rows)
 {
 	struct client *c = arg;
+	struct timeval tv = { 0, RESIZE_DELAY_MS * 1000 };
 
-	c->flags |= CLIENT_TERMINAL;
-	c->cols = cols > 0xffff ? 0xffff : cols;
-	c->rows = rows > 0xffff ? 0xffff : rows;
-	if (c->state == CLIENT_CHATVIEW)
+	if (!telnet_charge(c))
+		return;
+	term_resize(c->term, cols, rows);
+	/* A window being dragged sends many sizes: redraw for the last. */
+	if (c->state != CLIENT_CHATVIEW || c->resize != NULL)
+		return;
+	c->resize = evtimer_new(server.base, client_resize_cb, c);
+	evtimer_add(c->resize, &tv);
+}
+
+/* The size settled: redraw the chat view once. */
+static void
+client_resize_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+
+	(void)fd;
+	(void)what;
+	event_free(c->resize);
+	c->resize = NULL;
+	if (c->state == CLIENT_CHATVIEW && !(c->flags & CLIENT_CLOSING))
 		view_resize(c);
 }
 
@@ -511,10 +561,7 @@ client_on_naws(void *arg, unsigned cols, unsigned rows)
 static void
 client_on_ttype(void *arg, const char *name)
 {
-	struct client *c = arg;
-
-	(void)name;
-	c->flags |= CLIENT_TERMINAL;
+	telnet_ttype(arg, name);
 }
 
 /* Mark a client closing and queue it for the reaper. */
@@ -533,10 +580,23 @@ client_mark(struct client *c, int flags, const char *reason)
 	event_active(reaper, EV_TIMEOUT, 0);
 }
 
-/* Close once the output queued so far is sent. */
+/* Last words: the terminal as it was found, then text on its own line. */
+void
+client_farewell(struct client *c, const char *text, const char *reason)
+{
+	if (c->flags & CLIENT_CLOSING)
+		return;
+	term_restore(c->term);
+	term_line(c->term, text, strlen(text));
+	client_mark(c, 0, reason);
+}
+
+/* Close once the output queued so far (and a terminal reset) is sent. */
 void
 client_close(struct client *c, const char *reason)
 {
+	if (!(c->flags & CLIENT_CLOSING))
+		term_restore(c->term);
 	client_mark(c, 0, reason);
 }
 
@@ -554,6 +614,10 @@ client_detach(struct client *c)
 	if (c->timer != NULL) {
 		event_free(c->timer);
 		c->timer = NULL;
+	}
+	if (c->resize != NULL) {
+		event_free(c->resize);
+		c->resize = NULL;
 	}
 	room_end_dms(c);
 	room_leave(c);
@@ -624,8 +688,11 @@ client_free(struct client *c)
 	listener_release(c->ip);
 	if (c->timer != NULL)
 		event_free(c->timer);
+	if (c->resize != NULL)
+		event_free(c->resize);
 	bufferevent_free(c->bev);
 	proto_free(c->proto);
+	term_free(c->term);
 	free(c);
 }
 

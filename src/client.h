@@ -11,11 +11,13 @@
 #include <time.h>
 
 #include "limits.h"
+#include "telnet.h"
 
 struct bufferevent;
 struct event;
 struct proto;
 struct room;
+struct term;
 
 enum client_state {
 	CLIENT_CONNECTING,	/* the connectionTimeout pause */
@@ -25,9 +27,8 @@ enum client_state {
 	CLIENT_QUITTING,	/* asked "really quit? (y/n)" */
 };
 
-#define CLIENT_TERMINAL		0x01	/* negotiates telnet: split screen */
+#define CLIENT_TERMINAL		0x01	/* a telnet terminal: gets a bell */
 #define CLIENT_CLOSING		0x02	/* detached; freed once flushed */
-#define CLIENT_PROMPTED		0x04	/* a prompt ends the output so far */
 #define CLIENT_DEAD		0x08	/* on the reaper's list */
 #define CLIENT_LINGER		0x10	/* output sent; reading until EOF */
 #define CLIENT_INTERRUPT	0x20	/* Ctrl-C seen, not yet acted on */
@@ -39,13 +40,14 @@ struct client {
 	TAILQ_ENTRY(client)	 unsent;	/* output queued this turn */
 	struct bufferevent	*bev;
 	struct proto		*proto;
+	struct term		*term;		/* screen, size, line editor */
 	struct event		*timer;		/* pause, name or close timeout */
+	struct event		*resize;	/* a view redraw after NAWS */
 	struct room		*room;		/* room or DM, NULL if none */
 	uint64_t		 joined_seq;	/* room history seq at join */
 	enum client_state	 state;
 	int			 flags;
-	unsigned short		 rows;		/* terminal size, 0 unknown */
-	unsigned short		 cols;
+	struct telnet		 telnet;
 	double			 flood_tokens;
 	double			 flood_stamp;
 	unsigned		 flood_strikes;
@@ -73,6 +75,13 @@ void		 client_printf(struct client *c, const char *fmt, ...)
 void		 client_prompt(struct client *c);
 /* A notice from the server: into the view, or a line in the palette. */
 void		 client_notice(struct client *c, const char *line);
+/* The terminal is restored, text said on its own line, then closed. */
+void		 client_farewell(struct client *c, const char *text,
+		    const char *reason);
+/* Character mode on or off: the server echoes and edits, or the client. */
+void		 client_set_editing(struct client *c, int on);
+/* Act on a Ctrl-C once the client's DO TIMING-MARK is answered. */
+void		 client_interrupt_done(struct client *c);
 /* Close after the queued output is sent; reason is logged. */
 void		 client_close(struct client *c, const char *reason);
 /* Close now, dropping queued output. */

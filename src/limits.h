@@ -29,7 +29,18 @@
 /* Split screen used when a terminal reports no size (NAWS 0x0). */
 #define TERM_DEFAULT_ROWS	24
 #define TERM_DEFAULT_COLS	80
-#define TERM_MIN_ROWS		5
+#define TERM_MIN_ROWS		5	/* fewer rows: plain lines, no split */
+
+/* Lines the editor remembers for Up/Down, and the longest it keeps. */
+#define EDITOR_HISTORY_LINES	16
+#define EDITOR_HISTORY_BYTES	1024
+
+/* A resize redraws the chat view at most this often (ms). */
+#define RESIZE_DELAY_MS		250
+
+/* Telnet negotiation commands a client may send: a burst, then per second. */
+#define NEGOTIATION_BURST	200
+#define NEGOTIATION_RATE	20
 
 /* Wrong :join passwords allowed before input pauses; longest pause (s). */
 #define JOIN_FREE_GUESSES	3

@@ -52,6 +52,7 @@
 #define MSG_BAD_UTF8		"Line ignored: it is not valid UTF-8."
 #define MSG_FLOOD		"Slow down: line ignored (flood control)."
 #define MSG_FLOOD_KILL		"Disconnected for flooding."
+#define MSG_NEGOTIATION_FLOOD	"Disconnected: too much telnet negotiation."
 
 /* DMs. */
 #define MSG_DM_WAITING		"* %s wants to talk privately: type :dm %s"

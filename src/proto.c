@@ -36,6 +36,7 @@ enum proto_state {
 #define PROTO_CR	0x1	/* after a CR: swallow one LF or NUL */
 #define PROTO_DISCARD	0x2	/* an overlong line: drop to its end */
 #define PROTO_STOP	0x4	/* a callback called proto_stop() */
+#define PROTO_RAW	0x8	/* bytes to ops->key, no line framing */
 
 struct proto {
 	const struct proto_ops	*ops;
@@ -67,6 +68,7 @@ static void	proto_command(struct proto *, struct proto_buf *, uint8_t);
 static void	proto_sb_add(struct proto *, uint8_t);
 static void	proto_sb_end(struct proto *);
 static void	proto_interrupt(struct proto *, struct proto_buf *);
+static void	proto_erase(struct proto_buf *);
 
 /* Create a decoder reporting to ops with arg. */
 struct proto *
@@ -89,6 +91,19 @@ proto_free(struct proto *p)
 		return;
 	free(p->pend);
 	free(p);
+}
+
+/* Switch between line framing and raw keys; a partial line is dropped. */
+void
+proto_set_raw(struct proto *p, int raw)
+{
+	if (raw)
+		p->flags |= PROTO_RAW;
+	else
+		p->flags &= ~PROTO_RAW;
+	free(p->pend);
+	p->pend = NULL;
+	p->pend_len = 0;
 }
 
 /* Ask the running proto_feed() to return -1 after the current event. */
@@ -240,6 +255,19 @@ proto_data(struct proto *p, struct proto_buf *b, uint8_t c)
 			return;
 	}
 
+	if (c == 0x03) {
+		proto_interrupt(p, b);
+		return;
+	}
+
+	if (p->flags & PROTO_RAW) {
+		if (c == '\r')
+			p->flags |= PROTO_CR;
+		if (p->ops->key != NULL)
+			p->ops->key(p->arg, c);
+		return;
+	}
+
 	if (c == '\n' || c == '\r') {
 		if (c == '\r')
 			p->flags |= PROTO_CR;
@@ -255,13 +283,13 @@ proto_data(struct proto *p, struct proto_buf *b, uint8_t c)
 		return;
 	}
 
-	if (c == 0x03) {
-		proto_interrupt(p, b);
-		return;
-	}
-
 	if (p->flags & PROTO_DISCARD)
 		return;
+	/* A client that edits nothing itself sends BS or DEL: apply them. */
+	if (c == 0x08 || c == 0x7f) {
+		proto_erase(b);
+		return;
+	}
 	if (b->len == LINE_MAX_BYTES) {
 		b->len = 0;
 		p->flags |= PROTO_DISCARD;
@@ -270,6 +298,16 @@ proto_data(struct proto *p, struct proto_buf *b, uint8_t c)
 		return;
 	}
 	b->data[b->len++] = c;
+}
+
+/* Remove the last UTF-8 character of the partial line. */
+static void
+proto_erase(struct proto_buf *b)
+{
+	while (b->len > 0 && (b->data[b->len - 1] & 0xc0) == 0x80)
+		b->len--;
+	if (b->len > 0)
+		b->len--;
 }
 
 /* Ctrl-C: drop the partial line and report it. */

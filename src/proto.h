@@ -13,7 +13,11 @@
 #define TELNET_WILL	251
 #define TELNET_SB	250
 #define TELNET_IP	244
+#define TELNET_GA	249
 #define TELNET_SE	240
+#define TELOPT_BINARY	0
+#define TELOPT_ECHO	1
+#define TELOPT_SGA	3
 #define TELOPT_TM	6
 #define TELOPT_TTYPE	24
 #define TELOPT_NAWS	31
@@ -34,6 +38,8 @@ struct proto_ops {
 	void	(*naws)(void *arg, unsigned cols, unsigned rows);
 	/* IAC SB TTYPE IS name IAC SE. */
 	void	(*ttype)(void *arg, const char *name);
+	/* In raw mode, each data byte instead of lines (CR LF, CR NUL: CR). */
+	void	(*key)(void *arg, uint8_t byte);
 };
 
 struct proto;
@@ -43,6 +49,8 @@ void		 proto_free(struct proto *p);
 /* Feed raw bytes; calls ops as events complete. Returns 0, or -1 if a
    callback asked to stop (proto_stop) so the rest of the input is left. */
 int		 proto_feed(struct proto *p, const uint8_t *in, size_t len);
+/* Raw mode: data bytes go to ops->key unframed (a terminal's editor). */
+void		 proto_set_raw(struct proto *p, int raw);
 /* Called from a callback: stop decoding after the current event. */
 void		 proto_stop(struct proto *p);
 /* Bytes the last proto_feed() decoded (less than fed after a stop). */

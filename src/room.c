@@ -75,8 +75,7 @@ room_evict(struct room *r, const char *why)
 			client_notice(c, why);
 			continue;
 		}
-		session_palette(c);
-		client_notice(c, why);
+		session_palette_why(c, why);
 	}
 }
 
@@ -268,7 +267,7 @@ room_leave(struct client *c)
 	if (r == NULL)
 		return;
 	if (c->state == CLIENT_CHATVIEW) {
-		view_leave(c);
+		view_leave(c, NULL);
 		c->state = CLIENT_PALETTE;
 	}
 	TAILQ_REMOVE(&r->members, c, member);

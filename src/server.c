@@ -165,8 +165,7 @@ server_grace_cb(evutil_socket_t fd, short what, void *arg)
 	TAILQ_FOREACH(c, &server.clients, entry) {
 		if (c->flags & CLIENT_CLOSING)
 			continue;
-		client_line(c, MSG_SHUTDOWN_BYE);
-		client_close(c, "server shutting down");
+		client_farewell(c, MSG_SHUTDOWN_BYE, "server shutting down");
 	}
 	admin_stop();
 	server_maybe_done();

@@ -93,8 +93,7 @@ session_name_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	event_free(c->timer);
 	c->timer = NULL;
-	client_line(c, MSG_NAME_TIMEOUT);
-	client_close(c, "no username chosen in time");
+	client_farewell(c, MSG_NAME_TIMEOUT, "no username chosen in time");
 }
 
 /* Draw text, one or more lines, in a +---+ box. */
@@ -150,8 +149,7 @@ session_flood_ok(struct client *c)
 		return (1);
 	}
 	if (++c->flood_strikes >= FLOOD_STRIKES_MAX) {
-		client_line(c, MSG_FLOOD_KILL);
-		client_close(c, "flooding");
+		client_farewell(c, MSG_FLOOD_KILL, "flooding");
 		return (0);
 	}
 	session_refuse(c, MSG_FLOOD);
@@ -162,7 +160,6 @@ session_flood_ok(struct client *c)
 void
 session_line(struct client *c, char *line, size_t len)
 {
-	c->flags &= ~CLIENT_PROMPTED;
 	if (session_handlers[c->state] == NULL || !session_flood_ok(c))
 		return;
 	if (!utf8_valid(line, len)) {
@@ -197,7 +194,6 @@ session_interrupt(struct client *c)
 		break;
 	case CLIENT_NAMING:
 	case CLIENT_PALETTE:
-		client_write(c, "\r\n", 2);
 		client_prompt(c);
 		break;
 	case CLIENT_CONNECTING:
@@ -209,8 +205,17 @@ session_interrupt(struct client *c)
 void
 session_palette(struct client *c)
 {
+	session_palette_why(c, NULL);
+}
+
+/* Return to the palette; why is said after leaving the view. */
+void
+session_palette_why(struct client *c, const char *why)
+{
 	if (c->state == CLIENT_CHATVIEW)
-		view_leave(c);
+		view_leave(c, why);
+	else if (why != NULL)
+		client_line(c, why);
 	c->state = CLIENT_PALETTE;
 	client_prompt(c);
 }
@@ -291,8 +296,7 @@ session_quitting(struct client *c, char *line, size_t len)
 {
 	(void)len;
 	if (strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0) {
-		client_line(c, MSG_GOODBYE);
-		client_close(c, "quit");
+		client_farewell(c, MSG_GOODBYE, "quit");
 	} else if (strcasecmp(line, "n") == 0 || strcasecmp(line, "no") == 0)
 		session_palette(c);
 	else

@@ -16,5 +16,7 @@ void	session_refuse(struct client *c, const char *why);
 void	session_interrupt(struct client *c);
 /* Back to the palette from the view or the quit question. */
 void	session_palette(struct client *c);
+/* The same, saying why after leaving the view (NULL: no reason). */
+void	session_palette_why(struct client *c, const char *why);
 
 #endif

@@ -1,10 +1,7 @@
 /*
- * The chat view. Plain clients get one line per message. Telnet terminals
- * get a split screen: a scroll region for the conversation above a status
- * row and the input row. A new message is drawn by saving the cursor,
- * jumping to the region's last row, scrolling it with CRLF, writing the
- * line and restoring the cursor: a constant number of bytes however long
- * the history is. The terminal keeps its own line editing and echo.
+ * The chat view, as the conversation sees it: entering it shows the room's
+ * recent lines, then live ones; leaving it says so. How it looks is the
+ * terminal's: a split screen when the terminal can, plain lines otherwise.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,21 +12,11 @@
 #include "messages.h"
 #include "room.h"
 #include "server.h"
+#include "term.h"
 #include "view.h"
 
-static unsigned	view_rows(const struct client *c);
 static void	view_history_line(const char *line, size_t len, void *arg);
 static void	view_draw(struct client *c);
-static void	view_status(struct client *c);
-
-/* Rows of the client's screen; 24 if it did not say (NAWS 0x0). */
-static unsigned
-view_rows(const struct client *c)
-{
-	if (c->rows == 0)
-		return (TERM_DEFAULT_ROWS);
-	return (c->rows < TERM_MIN_ROWS ? TERM_MIN_ROWS : c->rows);
-}
 
 /* history_since() callback: one kept line into the view. */
 static void
@@ -42,96 +29,61 @@ view_history_line(const char *line, size_t len, void *arg)
 void
 view_enter(struct client *c)
 {
-	if (c->flags & CLIENT_TERMINAL) {
-		view_draw(c);
-		return;
-	}
-	client_printf(c, MSG_CHAT_ENTER, room_label(c->room, c));
-	history_since(c->room->history, c->joined_seq, view_history_line, c);
+	view_draw(c);
 }
 
-/* Draw the whole split screen: only on entering or resizing. */
+/* Everything the view shows, from the top. */
 static void
 view_draw(struct client *c)
 {
-	char buf[64];
-	unsigned rows = view_rows(c);
+	char status[TEXT_MAX];
 
-	snprintf(buf, sizeof buf, "\033[r\033[2J\033[1;%ur\033[%u;1H",
-	    rows - 2, rows - 2);
-	client_write(c, buf, strlen(buf));
-	history_since(c->room->history, c->joined_seq, view_history_line, c);
-	view_status(c);
-	view_input_done(c);
-}
-
-/* The status row between the conversation and the input row. */
-static void
-view_status(struct client *c)
-{
-	char buf[256];
-	int n;
-
-	n = snprintf(buf, sizeof buf, "\033[%u;1H\033[2K\033[7m ",
-	    view_rows(c) - 1);
-	n += snprintf(buf + n, sizeof buf - n, MSG_CHAT_ENTER,
+	snprintf(status, sizeof status, MSG_CHAT_ENTER,
 	    room_label(c->room, c));
-	snprintf(buf + n, sizeof buf - n, " \033[0m");
-	client_write(c, buf, strlen(buf));
+	if (term_split(c->term)) {
+		history_since(c->room->history, c->joined_seq,
+		    view_history_line, c);
+		term_status(c->term, status);
+		return;
+	}
+	client_line(c, status);
+	history_since(c->room->history, c->joined_seq, view_history_line, c);
 }
 
-/* Leave the view: give the whole screen back. */
+/* Leave the view: the screen is the user's again; why, if there is a why. */
 void
-view_leave(struct client *c)
+view_leave(struct client *c, const char *why)
 {
-	static const char reset[] = "\033[r\033[2J\033[H";
-
-	if (c->flags & CLIENT_TERMINAL)
-		client_write(c, reset, sizeof reset - 1);
+	term_unsplit(c->term);
+	if (why != NULL)
+		client_line(c, why);
 	client_line(c, MSG_CHAT_LEAVE);
 }
 
-/* One line into the view, in O(1) bytes. */
+/* One line into c's view; rows after its first are indented. */
 void
 view_line(struct client *c, const char *line, size_t len)
 {
-	char pre[32];
-	int n;
-
-	if (!(c->flags & CLIENT_TERMINAL)) {
-		client_write(c, line, len);
-		client_write(c, "\r\n", 2);
-		return;
-	}
-	n = snprintf(pre, sizeof pre, "\0337\033[%u;1H\r\n", view_rows(c) - 2);
-	client_write(c, pre, n);
-	client_write(c, line, len);
-	client_write(c, "\0338", 2);
+	term_message(c->term, line, len, server.cfg->username_limit + 4, 0);
 }
 
 /* A fanned-out line whose CRLF follows it: plain clients take both at once. */
 void
 view_say(struct client *c, const char *line, size_t len)
 {
-	if (!(c->flags & CLIENT_TERMINAL)) {
-		client_write(c, line, len + 2);
-		return;
-	}
-	view_line(c, line, len);
+	term_message(c->term, line, len, server.cfg->username_limit + 4, 1);
 }
 
-/* Clear the input row and show where to type. */
+/* Show where to type: the input row of a screen or an editor. */
 void
 view_input_done(struct client *c)
 {
-	char buf[32 + ROOM_NAME_MAX + USERNAME_LIMIT_MAX * 2];
-	int n;
+	char prompt[USERNAME_LIMIT_MAX + 4];
 
-	if (!(c->flags & CLIENT_TERMINAL))
+	if (!term_is_split(c->term) && !(term_mode(c->term) & TERM_EDIT))
 		return;
-	n = snprintf(buf, sizeof buf, "\033[%u;1H\033[2K%s> ", view_rows(c),
-	    c->name);
-	client_write(c, buf, n);
+	snprintf(prompt, sizeof prompt, "%s> ", c->name);
+	term_prompt(c->term, prompt);
 }
 
 /* A new terminal size: redraw. */
@@ -139,4 +91,5 @@ void
 view_resize(struct client *c)
 {
 	view_draw(c);
+	view_input_done(c);
 }

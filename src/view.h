@@ -7,7 +7,8 @@
 struct client;
 
 void	view_enter(struct client *c);
-void	view_leave(struct client *c);
+/* Leave the view; why, if not NULL, is shown before saying so. */
+void	view_leave(struct client *c, const char *why);
 /* One line into c's view: O(1) bytes in either rendering. */
 void	view_line(struct client *c, const char *line, size_t len);
 /* view_line() for a line followed by CRLF in memory: one write if plain. */

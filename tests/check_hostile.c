@@ -790,8 +790,8 @@ START_TEST(test_injection)
 		{ "zero\xe2\x80\x8bwidth", "zerowidth" },
 		{ "iso\xe2\x81\xa6late\xe2\x81\xa9", "isolate" },
 		{ "bell\x07\x07", "bell" },
-		{ "back\b\b\b\bspace", "backspace" },
-		{ "del\x7f" "ete", "delete" },
+		{ "back\b\b\b\bspace", "space" },	/* BS and DEL erase */
+		{ "del\x7f" "ete", "deete" },
 		{ "cursor\x1b[10;10Hmove\x1b" "7save\x1b" "8", "cursormovesave" },
 		{ "dcs\x1bPq#0;2;0;0;0\x1b\\done", "dcsdone" },
 		{ "tail esc\x1b", "tail esc" },

@@ -336,7 +336,7 @@ START_TEST(test_dm_ends)
 	SEND(b, "old reply");
 	EXPECT(a, BOB "old reply\r\n");
 	tc_close(b);
-	EXPECT(a, MSG_DM_ENDED "\r\n" MSG_PROMPT, "bob");
+	EXPECT(a, MSG_DM_ENDED "\r\n" MSG_CHAT_LEAVE "\r\n" MSG_PROMPT, "bob");
 	NO_DATA(a);
 	SEND(a, "not a message");	/* at the palette: a hint, not chat */
 	EXPECT(a, MSG_HINT_CHAT "\r\n" MSG_PROMPT);

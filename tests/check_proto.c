@@ -51,7 +51,8 @@ static void	fill(char *, size_t);
 static Suite	*proto_suite(void);
 
 static const struct proto_ops rec_ops = {
-	rec_line, rec_overlong, rec_interrupt, rec_option, rec_naws, rec_ttype
+	.line = rec_line, .overlong = rec_overlong, .interrupt = rec_interrupt,
+	.option = rec_option, .naws = rec_naws, .ttype = rec_ttype
 };
 static const struct proto_ops null_ops;
 
@@ -74,8 +75,11 @@ static const struct frame_case frame_cases[] = {
 	{ IN("done\npart"), "L[done]", 4 },
 	/* Data bytes kept as they are. */
 	{ IN("a\0b\n"), "L[a\\x00b]", 0 },
-	{ IN("\x1b[2J\x7f\x80\xc3\xa9\x01\n"),
-	  "L[\\x1b[2J\\x7f\\x80\\xc3\\xa9\\x01]", 0 },
+	{ IN("\x1b[2J\x80\xc3\xa9\x01\n"),
+	  "L[\\x1b[2J\\x80\\xc3\\xa9\\x01]", 0 },
+	/* BS and DEL erase a whole UTF-8 character, never past the start. */
+	{ IN("ab\x7f\bc\xc3\xa9\x7f!\n"), "L[c!]", 0 },
+	{ IN("\b\x7fx\n"), "L[x]", 0 },
 	/* IAC IAC is a literal 0xFF. */
 	{ IN("ab\xff\xff" "cd\n"), "L[ab\\xffcd]", 0 },
 	{ IN("\xff\xff\xff\xff\n"), "L[\\xff\\xff]", 0 },
