@@ -693,6 +693,7 @@ client_free(struct client *c)
 	bufferevent_free(c->bev);
 	proto_free(c->proto);
 	term_free(c->term);
+	telnet_free(c->telnet);
 	free(c);
 }
 

@@ -11,12 +11,12 @@
 #include <time.h>
 
 #include "limits.h"
-#include "telnet.h"
 
 struct bufferevent;
 struct event;
 struct proto;
 struct room;
+struct telnet;
 struct term;
 
 enum client_state {
@@ -47,7 +47,7 @@ struct client {
 	uint64_t		 joined_seq;	/* room history seq at join */
 	enum client_state	 state;
 	int			 flags;
-	struct telnet		 telnet;
+	struct telnet		*telnet;	/* option negotiation */
 	double			 flood_tokens;
 	double			 flood_stamp;
 	unsigned		 flood_strikes;

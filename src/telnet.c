@@ -13,6 +13,7 @@
  * and every command a client sends is charged to a token bucket: a client
  * that negotiates without end is disconnected instead of being answered.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -26,12 +27,21 @@
 #include "server.h"
 #include "telnet.h"
 #include "term.h"
+#include "xmalloc.h"
 
 /* RFC 1143 states, two bits for us and two for him. */
 #define Q_NO		0
 #define Q_YES		1
 #define Q_WANTNO	2
 #define Q_WANTYES	3
+
+/* Per-connection negotiation state. */
+struct telnet {
+	uint8_t		 q[5];		/* us and him state of each option */
+	uint8_t		 flags;
+	float		 tokens;	/* negotiation budget */
+	double		 stamp;
+};
 
 /* Flags. */
 #define TELNET_PROVEN	0x01	/* answered negotiation: not nc */
@@ -75,13 +85,22 @@ static void	telnet_offer(struct client *);
 static void	telnet_terminal(struct client *);
 
 /* Ask for the window size and the terminal type. */
-void
+struct telnet *
 telnet_start(struct client *c)
 {
-	c->telnet.tokens = NEGOTIATION_BURST;
-	c->telnet.stamp = (double)server_now();
+	c->telnet = xcalloc(1, sizeof *c->telnet);
+	c->telnet->tokens = NEGOTIATION_BURST;
+	c->telnet->stamp = (double)server_now();
 	telnet_ask(c, TELNET_DO, TELOPT_NAWS);
 	telnet_ask(c, TELNET_DO, TELOPT_TTYPE);
+	return (c->telnet);
+}
+
+/* Free a connection's negotiation state. */
+void
+telnet_free(struct telnet *t)
+{
+	free(t);
 }
 
 /* The index of opt in telnet_opts, or -1. */
@@ -101,14 +120,14 @@ telnet_index(int opt)
 static int
 telnet_us(const struct client *c, int i)
 {
-	return (i < 0 ? Q_NO : c->telnet.q[i] & 3);
+	return (i < 0 ? Q_NO : c->telnet->q[i] & 3);
 }
 
 /* The client's side of opt. */
 static int
 telnet_him(const struct client *c, int i)
 {
-	return (i < 0 ? Q_NO : (c->telnet.q[i] >> 2) & 3);
+	return (i < 0 ? Q_NO : (c->telnet->q[i] >> 2) & 3);
 }
 
 /* Set one side (us when him is 0) of option index i. */
@@ -116,9 +135,9 @@ static void
 telnet_set(struct client *c, int i, int him, int state)
 {
 	if (him)
-		c->telnet.q[i] = (c->telnet.q[i] & 3) | state << 2;
+		c->telnet->q[i] = (c->telnet->q[i] & 3) | state << 2;
 	else
-		c->telnet.q[i] = (c->telnet.q[i] & 0xc) | state;
+		c->telnet->q[i] = (c->telnet->q[i] & 0xc) | state;
 }
 
 /* Send IAC verb opt. */
@@ -147,12 +166,12 @@ int
 telnet_charge(struct client *c)
 {
 	double now = (double)server_now();
-	float *tokens = &c->telnet.tokens;
+	float *tokens = &c->telnet->tokens;
 
-	*tokens += (float)((now - c->telnet.stamp) * NEGOTIATION_RATE);
+	*tokens += (float)((now - c->telnet->stamp) * NEGOTIATION_RATE);
 	if (*tokens > NEGOTIATION_BURST)
 		*tokens = NEGOTIATION_BURST;
-	c->telnet.stamp = now;
+	c->telnet->stamp = now;
 	if (*tokens >= 1) {
 		*tokens -= 1;
 		return (1);
@@ -170,7 +189,7 @@ telnet_option(struct client *c, int verb, int opt)
 {
 	if (!telnet_charge(c))
 		return;
-	c->telnet.flags |= TELNET_PROVEN;
+	c->telnet->flags |= TELNET_PROVEN;
 	switch (verb) {
 	case TELNET_DO:
 	case TELNET_DONT:
@@ -198,7 +217,7 @@ telnet_will(struct client *c, int on, int opt)
 		return;
 	}
 	ok = i >= 0 && telnet_opts[i].us &&
-	    (opt != TELOPT_ECHO || !(c->telnet.flags & TELNET_MUD));
+	    (opt != TELOPT_ECHO || !(c->telnet->flags & TELNET_MUD));
 	if (on && state == Q_NO) {
 		if (!ok) {
 			telnet_send(c, TELNET_WONT, opt);
@@ -255,8 +274,8 @@ telnet_changed(struct client *c, int opt, int him, int on)
 	if (him && (opt == TELOPT_NAWS || opt == TELOPT_TTYPE) && on)
 		telnet_terminal(c);
 	if (him && opt == TELOPT_TTYPE) {
-		if (on && !(c->telnet.flags & TELNET_SENT_TT)) {
-			c->telnet.flags |= TELNET_SENT_TT;
+		if (on && !(c->telnet->flags & TELNET_SENT_TT)) {
+			c->telnet->flags |= TELNET_SENT_TT;
 			client_write(c, ttype_send, sizeof ttype_send);
 		} else if (!on)
 			telnet_offer(c);
@@ -269,7 +288,7 @@ telnet_changed(struct client *c, int opt, int him, int on)
 static void
 telnet_terminal(struct client *c)
 {
-	if ((c->flags & CLIENT_TERMINAL) || (c->telnet.flags & TELNET_MUD))
+	if ((c->flags & CLIENT_TERMINAL) || (c->telnet->flags & TELNET_MUD))
 		return;
 	c->flags |= CLIENT_TERMINAL;
 	term_set_mode(c->term, term_mode(c->term) | TERM_SCREEN);
@@ -281,12 +300,12 @@ telnet_ttype(struct client *c, const char *name)
 {
 	if (!telnet_charge(c))
 		return;
-	c->telnet.flags |= TELNET_PROVEN;
-	if (c->telnet.flags & TELNET_DECIDED)
+	c->telnet->flags |= TELNET_PROVEN;
+	if (c->telnet->flags & TELNET_DECIDED)
 		return;
 	if (telnet_is_mud(name)) {
 		c->flags |= CLIENT_TERMINAL;
-		c->telnet.flags |= TELNET_MUD | TELNET_DECIDED;
+		c->telnet->flags |= TELNET_MUD | TELNET_DECIDED;
 		term_set_mode(c->term, 0);
 		log_debug("client %s is a MUD client (%s)", client_addr(c),
 		    name);
@@ -300,9 +319,9 @@ telnet_ttype(struct client *c, const char *name)
 static void
 telnet_offer(struct client *c)
 {
-	if (c->telnet.flags & (TELNET_DECIDED | TELNET_MUD))
+	if (c->telnet->flags & (TELNET_DECIDED | TELNET_MUD))
 		return;
-	c->telnet.flags |= TELNET_DECIDED;
+	c->telnet->flags |= TELNET_DECIDED;
 	telnet_ask(c, TELNET_WILL, TELOPT_BINARY);
 	telnet_ask(c, TELNET_DO, TELOPT_BINARY);
 	if (!(c->flags & CLIENT_TERMINAL))
@@ -318,7 +337,7 @@ telnet_prompted(struct client *c)
 {
 	static const uint8_t ga[] = { TELNET_IAC, TELNET_GA };
 
-	if (!(c->telnet.flags & TELNET_PROVEN) ||
+	if (!(c->telnet->flags & TELNET_PROVEN) ||
 	    telnet_us(c, telnet_index(TELOPT_SGA)) == Q_YES)
 		return;
 	client_write(c, ga, sizeof ga);

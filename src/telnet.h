@@ -6,20 +6,12 @@
 #ifndef TELNET_H
 #define TELNET_H
 
-#include <stdint.h>
-
 struct client;
-
-/* Per-connection negotiation state. */
-struct telnet {
-	uint8_t		 q[5];		/* us and him state of each option */
-	uint8_t		 flags;
-	float		 tokens;	/* negotiation budget */
-	double		 stamp;
-};
+struct telnet;
 
 /* Ask a new connection for its size and terminal type. */
-void	telnet_start(struct client *c);
+struct telnet *telnet_start(struct client *c);
+void	telnet_free(struct telnet *t);
 /* IAC WILL/WONT/DO/DONT opt from the client. */
 void	telnet_option(struct client *c, int verb, int opt);
 /* IAC SB TTYPE IS name IAC SE. */
