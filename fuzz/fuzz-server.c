@@ -1,7 +1,7 @@
 /*
  * The in-process server the socket-level fuzzers drive: started once from a
  * config in a private temp dir, then fed through socketpairs given to
- * client_new() as if accepted, with event_base_loop(EVLOOP_NONBLOCK) pumped
+ * tcp_accept() as if accepted, with event_base_loop(EVLOOP_NONBLOCK) pumped
  * a bounded number of times. Our ends are read and discarded so the daemon
  * sees a reader; hanging up must always end in the client being freed.
  */
@@ -25,6 +25,7 @@
 #include "config.h"
 #include "fuzz-server.h"
 #include "server.h"
+#include "tcp.h"
 
 static void	fuzz_server_exit(void);
 static void	fuzz_drain(struct fuzz_conn *fc);
@@ -100,7 +101,7 @@ fuzz_server_exit(void)
 	rmdir(fuzz_dir);
 }
 
-/* A socketpair; the daemon's end goes to client_new(). */
+/* A socketpair; the daemon's end goes to tcp_accept(). */
 void
 fuzz_connect(struct fuzz_conn *fc)
 {
@@ -116,7 +117,7 @@ fuzz_connect(struct fuzz_conn *fc)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	fc->fd = sv[1];
 	fc->peer = sv[0];
-	client_new(sv[0], (struct sockaddr *)&sin, sizeof sin);
+	tcp_accept(sv[0], (struct sockaddr *)&sin, sizeof sin);
 }
 
 /* Our connection's client: matched by the daemon's descriptor. */

@@ -14,7 +14,7 @@ struct fuzz_conn {
 
 /* Start the server once: port 0, admin socket in a private temp dir. */
 void		 fuzz_server_init(void);
-/* A new connection handed to client_new(), as an accept would. */
+/* A new connection handed to tcp_accept(), as an accept would. */
 void		 fuzz_connect(struct fuzz_conn *fc);
 /* The daemon's client for fc, NULL once it is freed. */
 struct client	*fuzz_client(const struct fuzz_conn *fc);

@@ -1,10 +1,10 @@
 /*
- * A connection's life: accepted, named, chatting, closing. This is the
- * transport: the socket, its output cap and its close. Telnet options are
- * telnet.c's, the screen and line editor term.c's; what the user's lines
- * mean is session.c's.
+ * A connection's life: accepted, named, chatting, closing, whatever carries
+ * its bytes (tcp.c for telnet, ssh.c for SSH: struct client_transport). This
+ * file owns the output queue and its cap, the order of closing, and hands
+ * input to the terminal (term.c) and the conversation (session.c).
  *
- * A closing client
+ * A client that is
  * closed is only marked and queued; the reaper detaches it from rooms and
  * names after the current callback, and frees it once its output is sent
  * (or dropped), so no list is changed under a loop that walks it.
@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/util.h>
 
@@ -35,20 +34,14 @@
 #include "listener.h"
 #include "log.h"
 #include "messages.h"
-#include "proto.h"
 #include "room.h"
 #include "server.h"
 #include "session.h"
 #include "strmap.h"
-#include "telnet.h"
 #include "term.h"
 #include "view.h"
 #include "xmalloc.h"
 
-#define CLIENT_DROP	0x100	/* closing without flushing */
-#define CLIENT_FLUSHING	0x200	/* detached, waiting for output to drain */
-#define CLIENT_UNSENT	0x400	/* on the unsent list */
-#define CLIENT_WRITING	0x800	/* the bufferevent writes the rest */
 
 static struct client_list closing = TAILQ_HEAD_INITIALIZER(closing);
 static struct client_list dead = TAILQ_HEAD_INITIALIZER(dead);
@@ -56,44 +49,21 @@ static struct client_list unsent = TAILQ_HEAD_INITIALIZER(unsent);
 static struct event *reaper;
 static struct event *writer;
 
-static void	client_read_cb(struct bufferevent *bev, void *arg);
-static void	client_write_cb(struct bufferevent *bev, void *arg);
-static void	client_event_cb(struct bufferevent *bev, short what,
-		    void *arg);
 static void	client_on_line(void *arg, char *line, size_t len);
-static void	client_on_key(void *arg, uint8_t byte);
 static void	client_on_term_write(void *arg, const void *buf, size_t len);
 static void	client_on_term_interrupt(void *arg);
 static void	client_on_prompted(void *arg);
 static void	client_resize_cb(evutil_socket_t fd, short what, void *arg);
-static void	client_on_overlong(void *arg);
-static void	client_on_interrupt(void *arg);
-static void	client_on_option(void *arg, int verb, int opt);
-static void	client_on_naws(void *arg, unsigned cols, unsigned rows);
-static void	client_on_ttype(void *arg, const char *name);
 static void	client_resume_cb(evutil_socket_t fd, short what, void *arg);
-static void	client_set_options(struct client *c);
+static void	client_set_options(int fd);
 static void	client_mark(struct client *c, int flags, const char *reason);
 static void	client_detach(struct client *c);
 static void	client_flush(struct client *c);
 static void	client_linger(struct client *c);
 static void	client_timeout_cb(evutil_socket_t fd, short what, void *arg);
-static void	client_bury(struct client *c);
 static void	client_free(struct client *c);
 static void	client_reap_cb(evutil_socket_t fd, short what, void *arg);
-static void	client_send(struct client *c);
-static void	client_drained(struct client *c);
 static void	client_writer_cb(evutil_socket_t fd, short what, void *arg);
-
-static const struct proto_ops client_proto_ops = {
-	.line = client_on_line,
-	.key = client_on_key,
-	.overlong = client_on_overlong,
-	.interrupt = client_on_interrupt,
-	.option = client_on_option,
-	.naws = client_on_naws,
-	.ttype = client_on_ttype,
-};
 
 static const struct term_ops client_term_ops = {
 	.write = client_on_term_write,
@@ -102,22 +72,20 @@ static const struct term_ops client_term_ops = {
 	.prompted = client_on_prompted,
 };
 
-/* Wrap an accepted socket and start the conversation. */
+/*
+ * A client on socket fd from sa, its output queued in out; the transport
+ * sets up the rest and starts the session.
+ */
 struct client *
-client_new(int fd, const struct sockaddr *sa, socklen_t len)
+client_new(const struct client_transport *tp, int fd,
+    const struct sockaddr *sa, socklen_t len, struct evbuffer *out)
 {
 	struct client *c;
 	char addr[64];
 
 	c = xcalloc(1, sizeof *c);
-	c->bev = bufferevent_socket_new(server.base, fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL)
-		fatalx("bufferevent_socket_new failed");
-	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
-	    client_event_cb, c);
-	bufferevent_disable(c->bev, EV_WRITE);	/* client_send writes */
-	c->proto = proto_new(&client_proto_ops, c);
+	c->tp = tp;
+	c->out = out;
 	c->term = term_new(&client_term_ops, c);
 	c->connected = c->active = server_now();
 	c->flood_tokens = server.cfg->flood_burst;
@@ -127,15 +95,12 @@ client_new(int fd, const struct sockaddr *sa, socklen_t len)
 		c->port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
 	else if (sa->sa_family == AF_INET)
 		c->port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
-	client_set_options(c);
+	client_set_options(fd);
 
 	TAILQ_INSERT_TAIL(&server.clients, c, entry);
 	server.nclients++;
 	server.stats.connections++;
-	log_debug("client %s connected", addr);
-
-	telnet_start(c);
-	session_start(c);
+	log_debug("client %s connected (%s)", addr, tp->name);
 	return (c);
 }
 
@@ -155,9 +120,9 @@ client_addr(const struct client *c)
 
 /* TCP options: keepalive against half-open peers, no Nagle delay. */
 static void
-client_set_options(struct client *c)
+client_set_options(int fd)
 {
-	int fd = bufferevent_getfd(c->bev), on = 1;
+	int on = 1;
 	int idle = (int)server.cfg->keepalive, intvl = 30, cnt = 4;
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
@@ -173,7 +138,7 @@ client_set_options(struct client *c)
 void
 client_enable_read(struct client *c)
 {
-	bufferevent_enable(c->bev, EV_READ);
+	c->tp->read(c, 1);
 }
 
 /* The pause is over. */
@@ -186,10 +151,10 @@ client_resume_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	event_free(c->timer);
 	c->timer = NULL;
+	c->flags &= ~CLIENT_PAUSED;
 	if (c->flags & CLIENT_CLOSING)
 		return;
 	client_enable_read(c);
-	client_read_cb(c->bev, c);
 }
 
 /* Stop reading for seconds; input waits in the socket meanwhile. */
@@ -200,8 +165,8 @@ client_pause_read(struct client *c, unsigned seconds)
 
 	if (c->timer != NULL)
 		return;
-	bufferevent_disable(c->bev, EV_READ);
-	proto_stop(c->proto);
+	c->flags |= CLIENT_PAUSED;
+	c->tp->read(c, 0);
 	c->timer = evtimer_new(server.base, client_resume_cb, c);
 	evtimer_add(c->timer, &tv);
 }
@@ -210,16 +175,13 @@ client_pause_read(struct client *c, unsigned seconds)
 void
 client_write(struct client *c, const void *buf, size_t len)
 {
-	struct evbuffer *out;
-
 	if (c->flags & CLIENT_CLOSING)
 		return;
-	out = bufferevent_get_output(c->bev);
-	if (evbuffer_get_length(out) + len > server.cfg->output_limit) {
+	if (evbuffer_get_length(c->out) + len > server.cfg->output_limit) {
 		client_drop(c, "output limit reached (client not reading)");
 		return;
 	}
-	evbuffer_add(out, buf, len);
+	evbuffer_add(c->out, buf, len);
 	server.stats.bytes_out += len;
 	if (c->flags & (CLIENT_UNSENT | CLIENT_WRITING))
 		return;
@@ -227,27 +189,6 @@ client_write(struct client *c, const void *buf, size_t len)
 	if (TAILQ_EMPTY(&unsent))
 		event_active(writer, EV_TIMEOUT, 0);
 	TAILQ_INSERT_TAIL(&unsent, c, unsent);
-}
-
-/* Write what the socket takes now; a write event sends the rest. */
-static void
-client_send(struct client *c)
-{
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-
-	if (c->flags & (CLIENT_DEAD | CLIENT_DROP))
-		return;
-	/* A bufferevent freezes the start of its output: only it drains. */
-	evbuffer_unfreeze(out, 1);
-	evbuffer_write(out, bufferevent_getfd(c->bev));
-	evbuffer_freeze(out, 1);
-	if (evbuffer_get_length(out) == 0) {
-		client_drained(c);
-		return;
-	}
-	/* Blocked or failed: the bufferevent retries or reports the error. */
-	c->flags |= CLIENT_WRITING;
-	bufferevent_enable(c->bev, EV_WRITE);
 }
 
 /* After the current callbacks: send every client's output of this turn. */
@@ -262,7 +203,8 @@ client_writer_cb(evutil_socket_t fd, short what, void *arg)
 	while ((c = TAILQ_FIRST(&unsent)) != NULL) {
 		TAILQ_REMOVE(&unsent, c, unsent);
 		c->flags &= ~CLIENT_UNSENT;
-		client_send(c);
+		if (!(c->flags & (CLIENT_DEAD | CLIENT_DROP)))
+			c->tp->send(c);
 	}
 }
 
@@ -352,38 +294,6 @@ client_set_name(struct client *c, const char *name)
 	log_info("client %s is %s", client_addr(c), c->name);
 }
 
-/* Input arrived: decode it chunk by chunk without copying. */
-static void
-client_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct client *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	struct evbuffer_iovec v;
-	size_t len, used;
-	int stopped;
-
-	while ((len = evbuffer_get_length(in)) > 0) {
-		if (c->flags & CLIENT_CLOSING) {
-			server.stats.bytes_in += len;
-			evbuffer_drain(in, len);
-			return;
-		}
-		evbuffer_peek(in, -1, NULL, &v, 1);
-		c->active = server_now();
-		stopped = proto_feed(c->proto, v.iov_base, v.iov_len) != 0;
-		/* A pause leaves the rest queued for when reading resumes. */
-		used = stopped ? proto_consumed(c->proto) : v.iov_len;
-		server.stats.bytes_in += used;
-		evbuffer_drain(in, used);
-		if (stopped) {
-			term_flush(c->term);
-			return;
-		}
-	}
-	client_interrupt_done(c);
-	term_flush(c->term);
-}
-
 /*
  * Act on a Ctrl-C only after the IAC DO TIMING-MARK that usually follows it
  * is answered: a telnet client throws away what arrives before our WILL
@@ -400,64 +310,52 @@ client_interrupt_done(struct client *c)
 	session_interrupt(c);
 }
 
-/* The bufferevent sent the rest: writing goes back to client_send. */
-static void
-client_write_cb(struct bufferevent *bev, void *arg)
-{
-	struct client *c = arg;
-
-	bufferevent_disable(bev, EV_WRITE);
-	c->flags &= ~CLIENT_WRITING;
-	client_drained(c);
-}
-
-/* Output drained: a closing client may now go. */
-static void
+/* The transport sent all output: a closing client may now go. */
+void
 client_drained(struct client *c)
 {
+	c->flags &= ~CLIENT_WRITING;
 	if ((c->flags & (CLIENT_FLUSHING | CLIENT_LINGER | CLIENT_DEAD)) ==
 	    CLIENT_FLUSHING)
 		client_linger(c);
 }
 
-/* EOF or error from the socket. */
-static void
-client_event_cb(struct bufferevent *bev, short what, void *arg)
+/* A line from the user, framed by the transport or the editor. */
+void
+client_input_line(struct client *c, char *line, size_t len)
 {
-	struct client *c = arg;
-
-	(void)bev;
-	if (c->flags & CLIENT_LINGER) {
-		client_bury(c);
-		return;
-	}
-	if (what & BEV_EVENT_EOF)
-		client_close(c, "connection closed by peer");
-	else if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
-		bufferevent_disable(bev, EV_READ | EV_WRITE);
-		client_drop(c, evutil_socket_error_to_string(
-		    EVUTIL_SOCKET_ERROR()));
-	}
-}
-
-/* proto: a complete line. */
-static void
-client_on_line(void *arg, char *line, size_t len)
-{
-	struct client *c = arg;
-
 	client_interrupt_done(c);
 	if (!(c->flags & CLIENT_CLOSING))
 		session_line(c, line, len);
-	if (c->flags & CLIENT_CLOSING)
-		proto_stop(c->proto);
 }
 
-/* proto: a line longer than LINE_MAX_BYTES was dropped. */
+/* term: the editor finished a line. */
 static void
-client_on_overlong(void *arg)
+client_on_line(void *arg, char *line, size_t len)
 {
-	struct client *c = arg;
+	client_input_line(arg, line, len);
+}
+
+/* A key typed on a raw terminal. */
+void
+client_input_key(struct client *c, uint8_t byte)
+{
+	if (!(c->flags & CLIENT_CLOSING))
+		term_key(c->term, byte);
+}
+
+/* The end of a chunk of input. */
+void
+client_input_done(struct client *c)
+{
+	client_interrupt_done(c);
+	term_flush(c->term);
+}
+
+/* A line longer than LINE_MAX_BYTES was dropped. */
+void
+client_input_overlong(struct client *c)
+{
 	char line[128];
 
 	snprintf(line, sizeof line, MSG_LINE_TOO_LONG, LINE_MAX_BYTES);
@@ -465,31 +363,19 @@ client_on_overlong(void *arg)
 		session_refuse(c, line);
 }
 
-/* proto: Ctrl-C. */
-static void
-client_on_interrupt(void *arg)
+/* Ctrl-C: acted on when the input chunk or a TIMING-MARK ends. */
+void
+client_input_interrupt(struct client *c)
 {
-	struct client *c = arg;
-
 	term_interrupt(c->term);
 	c->flags |= CLIENT_INTERRUPT;
 }
 
-/* term: Ctrl-C typed in the editor (no telnet command around it). */
+/* term: Ctrl-C typed in the editor. */
 static void
 client_on_term_interrupt(void *arg)
 {
-	client_on_interrupt(arg);
-}
-
-/* proto: a key typed in character mode. */
-static void
-client_on_key(void *arg, uint8_t byte)
-{
-	struct client *c = arg;
-
-	if (!(c->flags & CLIENT_CLOSING))
-		term_key(c->term, byte);
+	client_input_interrupt(arg);
 }
 
 /* term: screen bytes. */
@@ -503,38 +389,28 @@ client_on_term_write(void *arg, const void *buf, size_t len)
 static void
 client_on_prompted(void *arg)
 {
-	telnet_prompted(arg);
+	struct client *c = arg;
+
+	c->tp->prompted(c);
 }
 
-/* telnet: the client agreed (or stopped agreeing) to let us echo. */
+/* The terminal can edit (or stopped): the prompt is drawn again. */
 void
 client_set_editing(struct client *c, int on)
 {
 	int mode = term_mode(c->term);
 
 	term_set_mode(c->term, on ? mode | TERM_EDIT : mode & ~TERM_EDIT);
-	proto_set_raw(c->proto, on);
-	/* The prompt shown so far is drawn again, now by the editor. */
 	if (term_prompted(c->term))
 		client_prompt(c);
 }
 
-/* proto: option negotiation. */
-static void
-client_on_option(void *arg, int verb, int opt)
+/* The terminal's size; the chat view is redrawn once it settles. */
+void
+client_resize(struct client *c, unsigned cols, unsigned rows)
 {
-	telnet_option(arg, verb, opt);
-}
-
-/* proto: the window size. */
-static void
-client_on_naws(void *arg, unsigned cols, unsigned rows)
-{
-	struct client *c = arg;
 	struct timeval tv = { 0, RESIZE_DELAY_MS * 1000 };
 
-	if (!telnet_charge(c))
-		return;
 	term_resize(c->term, cols, rows);
 	/* A window being dragged sends many sizes: redraw for the last. */
 	if (c->state != CLIENT_CHATVIEW || c->resize != NULL)
@@ -557,13 +433,6 @@ client_resize_cb(evutil_socket_t fd, short what, void *arg)
 		view_resize(c);
 }
 
-/* proto: the terminal type; its arrival proves a telnet client. */
-static void
-client_on_ttype(void *arg, const char *name)
-{
-	telnet_ttype(arg, name);
-}
-
 /* Mark a client closing and queue it for the reaper. */
 static void
 client_mark(struct client *c, int flags, const char *reason)
@@ -575,7 +444,7 @@ client_mark(struct client *c, int flags, const char *reason)
 	c->flags |= CLIENT_CLOSING | flags;
 	log_info("client %s%s%s closed: %s", client_addr(c),
 	    c->name[0] ? " " : "", c->name, reason);
-	bufferevent_disable(c->bev, EV_READ);
+	c->tp->read(c, 0);
 	TAILQ_INSERT_TAIL(&closing, c, dead);
 	event_active(reaper, EV_TIMEOUT, 0);
 }
@@ -636,24 +505,19 @@ client_flush(struct client *c)
 	c->flags |= CLIENT_FLUSHING;
 	c->timer = evtimer_new(server.base, client_timeout_cb, c);
 	evtimer_add(c->timer, &tv);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	if (evbuffer_get_length(c->out) == 0)
 		client_linger(c);
 }
 
-/*
- * Output sent: half-close and read until the peer's EOF, so that unread
- * input does not make the kernel answer with a reset that could destroy
- * our last lines before the peer reads them.
- */
+/* Output sent: the transport ends the connection within a second. */
 static void
 client_linger(struct client *c)
 {
 	struct timeval tv = { 1, 0 };
 
 	c->flags |= CLIENT_LINGER;
-	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
-	bufferevent_enable(c->bev, EV_READ);
 	evtimer_add(c->timer, &tv);
+	c->tp->linger(c);
 }
 
 /* Flush or linger took too long. */
@@ -666,13 +530,13 @@ client_timeout_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Queue a detached client for freeing. */
-static void
+void
 client_bury(struct client *c)
 {
 	if (c->flags & CLIENT_DEAD)
 		return;
 	c->flags |= CLIENT_DEAD;
-	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	c->tp->read(c, 0);
 	TAILQ_INSERT_TAIL(&dead, c, dead);
 	event_active(reaper, EV_TIMEOUT, 0);
 }
@@ -690,10 +554,8 @@ client_free(struct client *c)
 		event_free(c->timer);
 	if (c->resize != NULL)
 		event_free(c->resize);
-	bufferevent_free(c->bev);
-	proto_free(c->proto);
+	c->tp->free(c);
 	term_free(c->term);
-	telnet_free(c->telnet);
 	free(c);
 }
 

@@ -13,7 +13,9 @@
 #include "limits.h"
 
 struct bufferevent;
+struct client;
 struct event;
+struct evbuffer;
 struct proto;
 struct room;
 struct telnet;
@@ -32,14 +34,40 @@ enum client_state {
 #define CLIENT_DEAD		0x08	/* on the reaper's list */
 #define CLIENT_LINGER		0x10	/* output sent; reading until EOF */
 #define CLIENT_INTERRUPT	0x20	/* Ctrl-C seen, not yet acted on */
+#define CLIENT_PAUSED		0x40	/* input ignored for a while */
+#define CLIENT_DROP		0x100	/* closing without flushing */
+#define CLIENT_FLUSHING		0x200	/* detached, waiting for output to drain */
+#define CLIENT_UNSENT		0x400	/* on the unsent list */
+#define CLIENT_WRITING		0x800	/* the transport writes the rest */
+
+/*
+ * How a client's bytes travel (tcp.c: telnet over TCP; ssh.c: an SSH
+ * channel). Input comes back through the client_input_*() functions.
+ */
+struct client_transport {
+	const char	*name;
+	/* Write c->out as far as the peer takes it now; set CLIENT_WRITING
+	   and call client_drained() later if it did not take it all. */
+	void		(*send)(struct client *c);
+	/* Read the user's input (1) or leave it waiting (0). */
+	void		(*read)(struct client *c, int on);
+	/* Output sent: end the connection; client_bury() when it is over. */
+	void		(*linger)(struct client *c);
+	/* A prompt waits for input. */
+	void		(*prompted)(struct client *c);
+	/* Release the connection. */
+	void		(*free)(struct client *c);
+};
 
 struct client {
 	TAILQ_ENTRY(client)	 entry;		/* server.clients */
 	TAILQ_ENTRY(client)	 member;	/* room->members */
 	TAILQ_ENTRY(client)	 dead;		/* the reaper's list */
 	TAILQ_ENTRY(client)	 unsent;	/* output queued this turn */
-	struct bufferevent	*bev;
-	struct proto		*proto;
+	const struct client_transport *tp;
+	struct evbuffer		*out;		/* output not yet sent */
+	struct bufferevent	*bev;		/* telnet: the socket */
+	struct proto		*proto;		/* telnet: the decoder */
 	struct term		*term;		/* screen, size, line editor */
 	struct event		*timer;		/* pause, name or close timeout */
 	struct event		*resize;	/* a view redraw after NAWS */
@@ -59,7 +87,19 @@ struct client {
 	unsigned short		 port;		/* peer's, for client_addr() */
 };
 
-struct client	*client_new(int fd, const struct sockaddr *sa, socklen_t len);
+/* A client on an accepted socket fd, for its transport to complete. */
+struct client	*client_new(const struct client_transport *tp, int fd,
+		    const struct sockaddr *sa, socklen_t len,
+		    struct evbuffer *out);
+/* What a transport reports. */
+void		 client_input_line(struct client *c, char *line, size_t len);
+void		 client_input_key(struct client *c, uint8_t byte);
+void		 client_input_overlong(struct client *c);
+void		 client_input_interrupt(struct client *c);
+void		 client_input_done(struct client *c);
+void		 client_resize(struct client *c, unsigned cols, unsigned rows);
+void		 client_drained(struct client *c);
+void		 client_bury(struct client *c);
 /* "ip:port" or "[ip]:port", in a buffer the next call reuses. */
 const char	*client_addr(const struct client *c);
 void		 client_enable_read(struct client *c);

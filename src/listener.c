@@ -18,6 +18,7 @@
 #include "client.h"
 #include "config.h"
 #include "listener.h"
+#include "tcp.h"
 #include "log.h"
 #include "messages.h"
 #include "server.h"
@@ -188,7 +189,7 @@ listener_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	strmap_set(per_address, ip, (void *)(count + 1));
-	client_new(fd, sa, len);
+	tcp_accept(fd, sa, len);
 }
 
 /* A client from ip is gone. */

@@ -280,8 +280,10 @@ telnet_changed(struct client *c, int opt, int him, int on)
 		} else if (!on)
 			telnet_offer(c);
 	}
-	if (!him && opt == TELOPT_ECHO)
+	if (!him && opt == TELOPT_ECHO) {
+		proto_set_raw(c->proto, on);
 		client_set_editing(c, on);
+	}
 }
 
 /* NAWS or TTYPE agreed: the client has a screen. */

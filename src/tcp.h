@@ -1,0 +1,12 @@
+/* A telnet user over TCP: the transport of the telnet listener. */
+#ifndef TCP_H
+#define TCP_H
+
+#include <sys/socket.h>
+
+struct client;
+
+/* A new connection on an accepted socket; it is greeted at once. */
+struct client	*tcp_accept(int fd, const struct sockaddr *sa, socklen_t len);
+
+#endif
