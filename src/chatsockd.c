@@ -93,7 +93,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	(void)arg;
 	if (sig == SIGHUP) {
-		if (server_reload(&cause) != 0)
+		if (server_reload(&cause, NULL, NULL) != 0)
 			free(cause);
 		return;
 	}
