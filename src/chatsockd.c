@@ -33,7 +33,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: chatsockd [-dtV] [-c FILE]\n"
+	    "usage: chatsockd [-dhtV] [-c FILE]\n"
 	    "  -c, --config FILE  configuration file (default %s)\n"
 	    "  -t, --test         check the configuration, print it, exit\n"
 	    "  -d, --debug        log debug lines\n"

@@ -204,6 +204,11 @@ ctl_usage(FILE *f)
 
 	fprintf(f, "usage: %s [-s PATH] [--json] COMMAND [ARGS]\n"
 	    "       %s -h | --help | -V | --version\n"
+	    "options:\n"
+	    "  -s, --socket PATH  the daemon's admin socket\n"
+	    "  -j, --json         print the daemon's JSON reply, not a table\n"
+	    "  -h, --help         this text\n"
+	    "  -V, --version      print the version and exit\n"
 	    "commands:\n", CTL_NAME, CTL_NAME);
 	for (i = 0; i < CTL_NCMDS; i++)
 		fprintf(f, "  %s\n", ctl_cmds[i].usage);
