@@ -202,7 +202,7 @@ ctl_usage(FILE *f)
 {
 	u_int	i;
 
-	fprintf(f, "usage: %s [-s PATH] [--json] COMMAND [ARGS]\n"
+	fprintf(f, "usage: %s [-j] [-s PATH] COMMAND [ARGS]\n"
 	    "       %s -h | --help | -V | --version\n"
 	    "options:\n"
 	    "  -s, --socket PATH  the daemon's admin socket\n"
@@ -233,7 +233,7 @@ ctl_usage_error(const char *usage, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	if (usage != NULL)
-		fprintf(stderr, "usage: %s [-s PATH] [--json] %s\n", CTL_NAME,
+		fprintf(stderr, "usage: %s [-j] [-s PATH] %s\n", CTL_NAME,
 		    usage);
 	else
 		ctl_usage(stderr);
