@@ -1487,9 +1487,9 @@ fake_server(const char *path, uid_t uid, const char *reply, int nconn)
 	struct sockaddr_un sun;
 	char req[T_PATH + 16];
 	struct adm a;
-	char *line;
+	char *line, ready;
 	pid_t pid;
-	int fd, c, out;
+	int fd, c, out, fds[2];
 
 	snprintf(req, sizeof req, "%s/fake.req", td.dir);
 	write_file(req, "");
@@ -1500,15 +1500,20 @@ fake_server(const char *path, uid_t uid, const char *reply, int nconn)
 	ck_assert_msg(bind(fd, (struct sockaddr *)&sun, sizeof sun) == 0,
 	    "bind %s: %s", path, strerror(errno));
 	ck_assert(chmod(path, 0666) == 0);
+	ck_assert(pipe(fds) == 0);
 	ck_assert((pid = fork()) != -1);
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(fds[0]);
 		out = open(req, O_WRONLY | O_APPEND);
 		if (uid != 0 && (setgroups(0, NULL) != 0 ||
 		    setgid(uid) != 0 || setuid(uid) != 0))
 			_exit(1);
 		if (listen(fd, 8) != 0)	/* SO_PEERCRED: who listened */
 			_exit(1);
+		if (write(fds[1], "r", 1) != 1)
+			_exit(1);
+		close(fds[1]);
 		while (nconn-- > 0) {
 			if ((c = accept(fd, NULL, NULL)) == -1)
 				_exit(1);
@@ -1522,6 +1527,10 @@ fake_server(const char *path, uid_t uid, const char *reply, int nconn)
 		_exit(0);
 	}
 	close(fd);
+	close(fds[1]);
+	ck_assert_msg(read(fds[0], &ready, 1) == 1, "the fake daemon did not "
+	    "start listening");
+	close(fds[0]);
 	return (pid);
 }
 
