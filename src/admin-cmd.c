@@ -29,6 +29,7 @@ static json_t	*admin_kick(json_t *req);
 static json_t	*admin_reload(json_t *req);
 static json_t	*admin_shutdown(json_t *req);
 static json_t	*admin_user(const struct client *c);
+static void	 admin_reload_warn(const char *msg, void *arg);
 static int	 admin_text(json_t *req, const char *key, int required,
 		    char *buf, size_t size, json_t **error);
 
@@ -245,23 +246,37 @@ admin_kick(json_t *req)
 	else
 		snprintf(line, sizeof line, MSG_KICKED);
 	client_farewell(c, line, "kicked by the operator");
-	return (json_pack("{s:b}", "ok", 1));
+	return (json_pack("{s:b, s:s}", "ok", 1, "user", c->name));
 }
 
-/* Reread the configuration file. */
+/* A reload's warning, for the operator who asked for it. */
+static void
+admin_reload_warn(const char *msg, void *arg)
+{
+	json_t *warnings = arg;
+	char text[1024];
+
+	snprintf(text, sizeof text, "%s", msg);
+	utf8_sanitize(text, strlen(text));
+	json_array_append_new(warnings, json_string(text));
+}
+
+/* Reread the configuration file; the reply lists what the log warned. */
 static json_t *
 admin_reload(json_t *req)
 {
-	json_t *reply;
+	json_t *reply, *warnings;
 	char *cause = NULL;
 
 	(void)req;
-	if (server_reload(&cause) != 0) {
+	warnings = json_array();
+	if (server_reload(&cause, admin_reload_warn, warnings) != 0) {
+		json_decref(warnings);
 		reply = admin_error("%s", cause);
 		free(cause);
 		return (reply);
 	}
-	return (json_pack("{s:b}", "ok", 1));
+	return (json_pack("{s:b, s:o}", "ok", 1, "warnings", warnings));
 }
 
 /* Graceful shutdown, with an optional text for the users. */

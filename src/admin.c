@@ -9,6 +9,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
 #include <pwd.h>
@@ -44,7 +45,8 @@ static gid_t admin_gid = (gid_t)-1;
 
 static int	admin_replace_stale(const char *path, char **cause);
 static int	admin_make_dir(const char *path, char **cause);
-static void	admin_share(const char *path);
+static int	admin_check_dir(const char *dir, char **cause);
+static int	admin_can_share(gid_t gid);
 static int	admin_peer_in_group(int fd, gid_t gid);
 static int	admin_peer_allowed(int fd, uid_t *uid);
 static int	admin_uid_in_group(uid_t uid, gid_t gid);
@@ -62,7 +64,7 @@ admin_start(const struct config *cfg, char **cause)
 {
 	struct sockaddr_un sun;
 	struct group *gr;
-	mode_t mask;
+	mode_t mask, mode;
 	int fd;
 
 	if (cfg->admin_group != NULL) {
@@ -84,7 +86,30 @@ admin_start(const struct config *cfg, char **cause)
 		xasprintf(cause, "socket: %s", strerror(errno));
 		return (-1);
 	}
-	mask = umask(0177);
+
+	/*
+	 * The file bind() creates takes its mode from the socket's own inode
+	 * less the umask, so the mode is set on the descriptor, never through
+	 * the path; only the group is changed afterwards, without following a
+	 * symlink. The directory was checked: nobody else can swap the entry.
+	 */
+	mode = 0600;
+	if (admin_gid != (gid_t)-1) {
+		if (admin_can_share(admin_gid))
+			mode = 0660;
+		else {
+			log_warnx("%s: adminGroup: the daemon's user is not a "
+			    "member of \"%s\"; the socket stays 0600",
+			    cfg->admin_socket, cfg->admin_group);
+		}
+	}
+	if (fchmod(fd, mode) != 0) {
+		xasprintf(cause, "%s: fchmod: %s", cfg->admin_socket,
+		    strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	mask = umask(~mode & 0777);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
 		umask(mask);
 		xasprintf(cause, "%s: %s", cfg->admin_socket, strerror(errno));
@@ -92,8 +117,15 @@ admin_start(const struct config *cfg, char **cause)
 		return (-1);
 	}
 	umask(mask);
-	if (admin_gid != (gid_t)-1)
-		admin_share(cfg->admin_socket);
+	if (mode == 0660 && fchownat(AT_FDCWD, cfg->admin_socket, (uid_t)-1,
+	    admin_gid, AT_SYMLINK_NOFOLLOW) != 0) {
+		xasprintf(cause, "%s: adminGroup: cannot give the socket to "
+		    "group \"%s\": %s", cfg->admin_socket, cfg->admin_group,
+		    strerror(errno));
+		unlink(cfg->admin_socket);
+		close(fd);
+		return (-1);
+	}
 	admin_path = xstrdup(cfg->admin_socket);
 	admin_listener = evconnlistener_new(server.base, admin_accept_cb,
 	    NULL, LEV_OPT_CLOSE_ON_FREE, 16, fd);
@@ -106,23 +138,25 @@ admin_start(const struct config *cfg, char **cause)
 	return (0);
 }
 
-/*
- * Let adminGroup's members connect: the socket becomes 0660 and that group's.
- * Only a member may give a file to a group; if we are not one, it stays 0600.
- */
-static void
-admin_share(const char *path)
+/* May the daemon give a file to gid: root, or gid is one of its groups? */
+static int
+admin_can_share(gid_t gid)
 {
-	if (chown(path, (uid_t)-1, admin_gid) != 0) {
-		log_warn("%s: adminGroup: cannot give the socket to the group "
-		    "(is the daemon's user a member?)", path);
-		return;
+	gid_t groups[256];
+	int n, i;
+
+	if (geteuid() == 0 || getegid() == gid)
+		return (1);
+	if ((n = getgroups(256, groups)) == -1)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (groups[i] == gid)
+			return (1);
 	}
-	if (chmod(path, 0660) != 0)
-		log_warn("%s: adminGroup: chmod", path);
+	return (0);
 }
 
-/* Create the socket's directory, mode 0700, if it is missing. */
+/* Create the socket's directory, mode 0700, if it is missing; check it. */
 static int
 admin_make_dir(const char *path, char **cause)
 {
@@ -132,9 +166,45 @@ admin_make_dir(const char *path, char **cause)
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		xasprintf(cause, "%s: %s", dir, strerror(errno));
 		error = -1;
-	}
+	} else
+		error = admin_check_dir(dir, cause);
 	free(copy);
 	return (error);
+}
+
+/*
+ * Whoever may write to the socket's directory may put a socket of their own
+ * in its place, so it must be ours (or root's) and writable by nobody else.
+ */
+static int
+admin_check_dir(const char *dir, char **cause)
+{
+	struct stat sb;
+
+	if (stat(dir, &sb) != 0) {
+		xasprintf(cause, "%s: %s", dir, strerror(errno));
+		return (-1);
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		xasprintf(cause, "%s: the admin socket's directory is not a "
+		    "directory", dir);
+		return (-1);
+	}
+	if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
+		xasprintf(cause, "%s: the admin socket's directory belongs to "
+		    "uid %ld, not to the daemon's user (uid %ld) or root; "
+		    "another user could replace the socket", dir,
+		    (long)sb.st_uid, (long)geteuid());
+		return (-1);
+	}
+	if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
+		xasprintf(cause, "%s: the admin socket's directory is writable "
+		    "by %s (mode %04o); another user could replace the socket",
+		    dir, (sb.st_mode & S_IWOTH) ? "others" : "its group",
+		    (unsigned)(sb.st_mode & 07777));
+		return (-1);
+	}
+	return (0);
 }
 
 /* A socket file nobody answers is left from a crash; a live one is not ours. */

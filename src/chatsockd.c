@@ -33,7 +33,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: chatsockd [-dtV] [-c FILE]\n"
+	    "usage: chatsockd [-dhtV] [-c FILE]\n"
 	    "  -c, --config FILE  configuration file (default %s)\n"
 	    "  -t, --test         check the configuration, print it, exit\n"
 	    "  -d, --debug        log debug lines\n"
@@ -93,7 +93,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	(void)arg;
 	if (sig == SIGHUP) {
-		if (server_reload(&cause) != 0)
+		if (server_reload(&cause, NULL, NULL) != 0)
 			free(cause);
 		return;
 	}

@@ -91,6 +91,7 @@ client_new(const struct client_transport *tp, int fd,
 	c->flood_tokens = server.cfg->flood_burst;
 	c->flood_stamp = (double)c->connected;
 	listener_format_addr(sa, len, c->ip, sizeof c->ip, addr, sizeof addr);
+	memcpy(&c->sa, sa, len < sizeof c->sa ? len : sizeof c->sa);
 	if (sa->sa_family == AF_INET6)
 		c->port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
 	else if (sa->sa_family == AF_INET)
@@ -291,7 +292,8 @@ client_set_name(struct client *c, const char *name)
 	server.nusers++;
 	if (server.nusers > server.stats.peak_users)
 		server.stats.peak_users = server.nusers;
-	log_info("client %s is %s", client_addr(c), c->name);
+	if (listener_may_log(c))
+		log_info("client %s is %s", client_addr(c), c->name);
 }
 
 /*
@@ -442,8 +444,9 @@ client_mark(struct client *c, int flags, const char *reason)
 		return;
 	}
 	c->flags |= CLIENT_CLOSING | flags;
-	log_info("client %s%s%s closed: %s", client_addr(c),
-	    c->name[0] ? " " : "", c->name, reason);
+	if (listener_may_log(c))
+		log_info("client %s%s%s closed: %s", client_addr(c),
+		    c->name[0] ? " " : "", c->name, reason);
 	c->tp->read(c, 0);
 	TAILQ_INSERT_TAIL(&closing, c, dead);
 	event_active(reaper, EV_TIMEOUT, 0);
@@ -549,7 +552,7 @@ client_free(struct client *c)
 	if (c->flags & CLIENT_UNSENT)
 		TAILQ_REMOVE(&unsent, c, unsent);
 	server.nclients--;
-	listener_release(c->ip);
+	listener_release(c);
 	if (c->timer != NULL)
 		event_free(c->timer);
 	if (c->resize != NULL)

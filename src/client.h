@@ -83,8 +83,9 @@ struct client {
 	time_t			 connected;
 	time_t			 active;
 	char			 name[USERNAME_LIMIT_MAX + 1];
-	char			 ip[40];
+	char			 ip[64];	/* text, "%ifname" included */
 	unsigned short		 port;		/* peer's, for client_addr() */
+	struct sockaddr_storage	 sa;		/* binary: per-address counts */
 };
 
 /* A client on an accepted socket fd, for its transport to complete. */

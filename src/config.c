@@ -770,6 +770,121 @@ conf_free_room(struct room_conf *rc)
 	free(rc->description);
 }
 
+/*
+ * jansson's complaints in words a person can act on: the start of its text,
+ * the token it names (NULL: any; "": end of file), and what to say instead,
+ * with %s for that token. The first entry that matches is used.
+ */
+static const struct {
+	const char	*jansson;
+	const char	*near;
+	const char	*words;
+} conf_syntax[] = {
+	{ "'}' expected", "", "the file ends before the closing brace '}' "
+	    "of an object" },
+	{ "'}' expected", NULL, "missing comma or closing brace '}' before %s" },
+	{ "']' expected", "", "the file ends before the closing bracket ']' "
+	    "of an array" },
+	{ "']' expected", NULL, "missing comma or closing bracket ']' before "
+	    "%s" },
+	{ "string or '}' expected", "'}'", "a comma with no member after it "
+	    "before '}' (remove that comma)" },
+	{ "string or '}' expected", "", "the file ends where a key in double "
+	    "quotes should be" },
+	{ "string or '}' expected", NULL, "expected a key in double quotes or "
+	    "'}', found %s" },
+	{ "':' expected", NULL, "missing colon ':' between a key and its "
+	    "value, before %s" },
+	{ "unexpected token", "']'", "a comma with no value after it before "
+	    "']' (remove that comma)" },
+	{ "unexpected token", "", "the file ends where a value should be" },
+	{ "unexpected token", NULL, "expected a value, found %s" },
+	{ "invalid token", NULL, "%s is not a JSON value (text goes in double "
+	    "quotes; true, false and null are lower case; numbers have no "
+	    "leading zeros; there are no comments)" },
+	{ "'[' or '{' expected", "", "the file is empty; expected a JSON "
+	    "object, { ... }" },
+	{ "'[' or '{' expected", NULL, "expected a JSON object, { ... }, "
+	    "found %s" },
+	{ "end of file expected", NULL, "text after the end of the top-level "
+	    "object: %s" },
+	{ "unexpected newline", NULL, "a string runs to the end of its line: "
+	    "missing closing '\"'" },
+	{ "premature end of input", NULL, "the file ends inside a string: "
+	    "missing closing '\"'" },
+	{ "invalid escape", NULL, "invalid backslash escape in a string "
+	    "(valid: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)" },
+	{ "unable to decode byte", NULL, "the file is not UTF-8 text" },
+	{ "\\u0000 is not allowed", NULL, "\\u0000 is not allowed in a "
+	    "string" },
+	{ "duplicate object key", NULL, "duplicate object key near %s: each "
+	    "key may appear once" },
+};
+
+/*
+ * FILE:LINE:COLUMN: and what is wrong, from jansson's error. jansson points
+ * at the end of the token it could not use; the column given is its start.
+ */
+static void
+conf_syntax_error(struct conf_ctx *ctx, const json_error_t *err)
+{
+	const char	*near, *text = err->text, *p;
+	char		 token[JSON_ERROR_TEXT_LENGTH], words[512];
+	size_t		 i, len, n;
+	int		 column = err->column;
+
+	token[0] = '\0';
+	if ((near = strstr(text, " near ")) != NULL) {
+		near += 6;
+		len = strlen(near);
+		if (strcmp(near, "end of file") == 0)
+			near = "";
+		else if (len >= 2 && near[0] == '\'' && near[len - 1] == '\'') {
+			/* A token in quotes: count its characters back. */
+			memcpy(token, near + 1, len - 2);
+			token[len - 2] = '\0';
+			for (p = token, n = 0; *p != '\0'; p++)
+				n += ((u_char)*p & 0xc0) != 0x80;
+			if ((int)n <= column)
+				column = column - (int)n + 1;
+		} else
+			near = NULL;
+	}
+	for (i = 0; i < (sizeof conf_syntax / sizeof conf_syntax[0]); i++) {
+		if (strncmp(text, conf_syntax[i].jansson,
+		    strlen(conf_syntax[i].jansson)) != 0)
+			continue;
+		if (conf_syntax[i].near == NULL)
+			break;
+		if (near != NULL && strcmp(conf_syntax[i].near, near) == 0)
+			break;
+	}
+	if (i == (sizeof conf_syntax / sizeof conf_syntax[0])) {
+		xasprintf(ctx->cause, "%s:%d:%d: %s", ctx->path, err->line,
+		    err->column, text);
+		return;
+	}
+	if (near != NULL && *near != '\0' && token[0] != '"') {
+		/* Bare tokens get quotes; strings have their own. */
+		snprintf(words, sizeof words, "'%s'", token);
+		memcpy(token, words, sizeof token - 1);
+		token[sizeof token - 1] = '\0';
+	}
+	if (strstr(conf_syntax[i].words, "%s") != NULL && near != NULL &&
+	    *near != '\0')
+		snprintf(words, sizeof words, conf_syntax[i].words, token);
+	else if (strstr(conf_syntax[i].words, "%s") != NULL)
+		snprintf(words, sizeof words, "%s", text);
+	else
+		snprintf(words, sizeof words, "%s", conf_syntax[i].words);
+	if (strncmp(text, "unable to decode byte", 21) == 0)
+		xasprintf(ctx->cause, "%s:%d:%d: %s (%.26s)", ctx->path,
+		    err->line, column, words, text);
+	else
+		xasprintf(ctx->cause, "%s:%d:%d: %s", ctx->path, err->line,
+		    column, words);
+}
+
 /* Read and parse path as JSON; NULL and an error if that fails. */
 static json_t *
 conf_parse(struct conf_ctx *ctx)
@@ -790,10 +905,8 @@ conf_parse(struct conf_ctx *ctx)
 	}
 	root = json_loadf(f, JSON_REJECT_DUPLICATES, &err);
 	fclose(f);
-	if (root == NULL) {
-		xasprintf(ctx->cause, "%s:%d:%d: %s", ctx->path, err.line,
-		    err.column, err.text);
-	}
+	if (root == NULL)
+		conf_syntax_error(ctx, &err);
 	return (root);
 }
 
@@ -868,6 +981,11 @@ config_warn(const struct config *cfg, void (*warn)(const char *, void *),
 	size_t			 i;
 	int			 n = 0;
 
+	if (cfg->nrooms == 0) {
+		warn("rooms: no rooms are configured; users can only send "
+		    "direct messages", arg);
+		n++;
+	}
 	for (i = 0; i < cfg->nrooms; i++) {
 		rc = &cfg->rooms[i];
 		if (rc->public || rc->password != NULL ||

@@ -46,6 +46,15 @@
 #define JOIN_FREE_GUESSES	3
 #define JOIN_PAUSE_MAX		30
 
+/*
+ * Log lines about connections (accepted, named, closed, refused) per peer
+ * address and window; more are counted and summed up at the window's end.
+ * Addresses tracked at once; beyond that, new ones share one budget.
+ */
+#define LOG_ADDR_LINES		20
+#define LOG_ADDR_WINDOW		60
+#define LOG_ADDRS_MAX		4096
+
 /* Admin protocol: longest request line. */
 #define ADMIN_LINE_MAX		8192
 

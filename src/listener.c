@@ -1,4 +1,5 @@
 /* Accepting users: limits are checked before any per-client state exists. */
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -17,19 +18,41 @@
 
 #include "client.h"
 #include "config.h"
+#include "limits.h"
 #include "listener.h"
-#include "tcp.h"
 #include "log.h"
 #include "messages.h"
 #include "server.h"
 #include "strmap.h"
+#include "tcp.h"
 #include "xmalloc.h"
 
 #define LISTENER_BACKLOG	1024
 
+/*
+ * An address as a table key: family, the binary address and, for IPv6, the
+ * scope, in hex. Text would do for neither: "fe80::1%eth0" and a long
+ * interface name can exceed any fixed buffer, and one address has many
+ * spellings.
+ */
+#define LISTENER_KEY_LEN	(2 * (1 + 16 + 4) + 1)
+
+/* Log lines about one address in the current window. */
+struct log_budget {
+	TAILQ_ENTRY(log_budget)	 entry;
+	char			 key[LISTENER_KEY_LEN];
+	char			 ip[64];	/* for the summary */
+	unsigned		 lines;
+	unsigned		 suppressed;
+};
+
 static struct evconnlistener *listener;
 static struct event *resume_timer;
-static struct strmap *per_address;	/* ip -> connection count */
+static struct strmap *per_address;	/* key -> connection count */
+static struct strmap *log_budgets;	/* key -> struct log_budget */
+static TAILQ_HEAD(, log_budget) log_list = TAILQ_HEAD_INITIALIZER(log_list);
+static struct log_budget log_shared;	/* for addresses past LOG_ADDRS_MAX */
+static struct event *log_timer;
 static unsigned bound_port;
 
 static void	listener_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
@@ -38,6 +61,10 @@ static void	listener_error_cb(struct evconnlistener *l, void *arg);
 static void	listener_resume_cb(evutil_socket_t fd, short what, void *arg);
 static void	listener_refuse(evutil_socket_t fd, const char *why);
 static int	listener_write_port_file(char **cause);
+static void	listener_key(const struct sockaddr *sa, char *key);
+static int	listener_may_log_key(const char *key, const char *ip);
+static void	listener_log_cb(evutil_socket_t fd, short what, void *arg);
+static void	listener_log_flush(void);
 
 /* Bind and listen. */
 int
@@ -74,7 +101,9 @@ listener_start(const struct config *cfg, char **cause)
 	    ((struct sockaddr_in6 *)&ss)->sin6_port :
 	    ((struct sockaddr_in *)&ss)->sin_port);
 	per_address = strmap_new(0);
+	log_budgets = strmap_new(0);
 	resume_timer = evtimer_new(server.base, listener_resume_cb, NULL);
+	log_timer = evtimer_new(server.base, listener_log_cb, NULL);
 	log_info("listening on %s port %u", cfg->host, bound_port);
 	return (listener_write_port_file(cause));
 }
@@ -118,18 +147,134 @@ listener_stop(void)
 		evtimer_del(resume_timer);
 }
 
-/* Close the socket and free the counts. */
+/* Close the socket and free the counts; sum up what was not logged. */
 void
 listener_free(void)
 {
+	listener_log_flush();
 	if (listener != NULL)
 		evconnlistener_free(listener);
 	if (resume_timer != NULL)
 		event_free(resume_timer);
+	if (log_timer != NULL)
+		event_free(log_timer);
 	strmap_free(per_address);
+	strmap_free(log_budgets);
 	listener = NULL;
 	resume_timer = NULL;
+	log_timer = NULL;
 	per_address = NULL;
+	log_budgets = NULL;
+}
+
+/* Build the table key of a peer address (see LISTENER_KEY_LEN). */
+static void
+listener_key(const struct sockaddr *sa, char *key)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0xff, 0xff };
+	const struct sockaddr_in6 *sin6;
+	const unsigned char *p;
+	unsigned char bytes[1 + 16 + 4];
+	size_t n = 0, i;
+	uint32_t scope;
+
+	if (sa->sa_family == AF_INET6) {
+		sin6 = (const struct sockaddr_in6 *)sa;
+		p = sin6->sin6_addr.s6_addr;
+		if (memcmp(p, mapped, sizeof mapped) == 0) {
+			bytes[n++] = 4;		/* ::ffff:a.b.c.d is IPv4 */
+			memcpy(bytes + n, p + 12, 4);
+			n += 4;
+		} else {
+			bytes[n++] = 6;
+			memcpy(bytes + n, p, 16);
+			n += 16;
+			scope = sin6->sin6_scope_id;
+			memcpy(bytes + n, &scope, 4);
+			n += 4;
+		}
+	} else if (sa->sa_family == AF_INET) {
+		bytes[n++] = 4;
+		memcpy(bytes + n, &((const struct sockaddr_in *)sa)->sin_addr,
+		    4);
+		n += 4;
+	} else
+		bytes[n++] = 0;
+	for (i = 0; i < n; i++)
+		snprintf(key + 2 * i, 3, "%02x", bytes[i]);
+	key[2 * n] = '\0';
+}
+
+/* The budget of key's address: a line may be logged, or is counted. */
+static int
+listener_may_log_key(const char *key, const char *ip)
+{
+	static const struct timeval window = { LOG_ADDR_WINDOW, 0 };
+	struct log_budget *lb;
+
+	if (log_budgets == NULL)
+		return (1);
+	if ((lb = strmap_get(log_budgets, key)) == NULL) {
+		if (strmap_count(log_budgets) >= LOG_ADDRS_MAX)
+			lb = &log_shared;
+		else {
+			lb = xcalloc(1, sizeof *lb);
+			snprintf(lb->key, sizeof lb->key, "%s", key);
+			snprintf(lb->ip, sizeof lb->ip, "%s", ip);
+			strmap_set(log_budgets, lb->key, lb);
+			TAILQ_INSERT_TAIL(&log_list, lb, entry);
+		}
+		if (!evtimer_pending(log_timer, NULL))
+			evtimer_add(log_timer, &window);
+	}
+	if (lb->lines < LOG_ADDR_LINES) {
+		lb->lines++;
+		return (1);
+	}
+	lb->suppressed++;
+	return (0);
+}
+
+/* May a line about c's connection be logged? */
+int
+listener_may_log(const struct client *c)
+{
+	char key[LISTENER_KEY_LEN];
+
+	listener_key((const struct sockaddr *)&c->sa, key);
+	return (listener_may_log_key(key, c->ip));
+}
+
+/* The window is over: sum up what was suppressed, start afresh. */
+static void
+listener_log_flush(void)
+{
+	struct log_budget *lb;
+
+	while ((lb = TAILQ_FIRST(&log_list)) != NULL) {
+		if (lb->suppressed > 0)
+			log_warnx("%s: %u more log lines about connections "
+			    "from this address suppressed", lb->ip,
+			    lb->suppressed);
+		TAILQ_REMOVE(&log_list, lb, entry);
+		strmap_del(log_budgets, lb->key);
+		free(lb);
+	}
+	if (log_shared.suppressed > 0)
+		log_warnx("%u more log lines about connections from other "
+		    "addresses suppressed", log_shared.suppressed);
+	memset(&log_shared, 0, sizeof log_shared);
+}
+
+/* LOG_ADDR_WINDOW seconds after the window's first line. */
+static void
+listener_log_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	listener_log_flush();
 }
 
 /* "ip" and "ip:port" ("[ip]:port" for IPv6). */
@@ -167,44 +312,49 @@ listener_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int len, void *arg)
 {
 	const struct config *cfg = server.cfg;
-	char ip[INET6_ADDRSTRLEN], addr[INET6_ADDRSTRLEN + 8];
+	char ip[64], addr[64 + 8], key[LISTENER_KEY_LEN];
 	uintptr_t count;
 
 	(void)l;
 	(void)arg;
 	evutil_make_socket_nonblocking(fd);
 	listener_format_addr(sa, len, ip, sizeof ip, addr, sizeof addr);
+	listener_key(sa, key);
 	if (server.nclients >= cfg->max_clients) {
-		log_warnx("refused %s: maxClients (%u) reached", addr,
-		    cfg->max_clients);
+		if (listener_may_log_key(key, ip))
+			log_warnx("refused %s: maxClients (%u) reached", addr,
+			    cfg->max_clients);
 		listener_refuse(fd, MSG_SERVER_FULL);
 		return;
 	}
-	count = (uintptr_t)strmap_get(per_address, ip);
+	count = (uintptr_t)strmap_get(per_address, key);
 	if (cfg->max_clients_per_address > 0 &&
 	    count >= cfg->max_clients_per_address) {
-		log_warnx("refused %s: maxClientsPerAddress (%u) reached",
-		    addr, cfg->max_clients_per_address);
+		if (listener_may_log_key(key, ip))
+			log_warnx("refused %s: maxClientsPerAddress (%u) "
+			    "reached", addr, cfg->max_clients_per_address);
 		listener_refuse(fd, MSG_ADDRESS_FULL);
 		return;
 	}
-	strmap_set(per_address, ip, (void *)(count + 1));
+	strmap_set(per_address, key, (void *)(count + 1));
 	tcp_accept(fd, sa, len);
 }
 
-/* A client from ip is gone. */
+/* A client is gone: one less from its address. */
 void
-listener_release(const char *ip)
+listener_release(const struct client *c)
 {
+	char key[LISTENER_KEY_LEN];
 	uintptr_t count;
 
 	if (per_address == NULL)
 		return;
-	count = (uintptr_t)strmap_get(per_address, ip);
+	listener_key((const struct sockaddr *)&c->sa, key);
+	count = (uintptr_t)strmap_get(per_address, key);
 	if (count <= 1)
-		strmap_del(per_address, ip);
+		strmap_del(per_address, key);
 	else
-		strmap_set(per_address, ip, (void *)(count - 1));
+		strmap_set(per_address, key, (void *)(count - 1));
 }
 
 /* accept() failed: out of descriptors pauses for a second (tmux). */

@@ -14,12 +14,21 @@
 #include "room.h"
 #include "server.h"
 #include "strmap.h"
+#include "xmalloc.h"
 
 struct server server;
 
 static void	server_grace_cb(evutil_socket_t fd, short what, void *arg);
-static void	server_check_restart_keys(const struct config *old,
-		    const struct config *new);
+static void	server_check_restart_keys(const struct config *new,
+		    void (*warn)(const char *, void *), void *arg);
+static void	server_warn(const char *msg, void *arg);
+
+/* Where server_warn() sends a warning besides the log. */
+struct server_warner {
+	const char	 *path;
+	void		(*warn)(const char *, void *);
+	void		 *arg;
+};
 
 /* Build everything the loop serves; cfg is owned from now on. */
 int
@@ -34,6 +43,11 @@ server_init(struct config *cfg, char **cause)
 	}
 	server.names = strmap_new(1);
 	server.started = server_now();
+	server.running.host = xstrdup(cfg->host);
+	server.running.port = cfg->port;
+	server.running.admin_socket = xstrdup(cfg->admin_socket);
+	if (cfg->admin_group != NULL)
+		server.running.admin_group = xstrdup(cfg->admin_group);
 	client_init();
 	room_configure(cfg);
 	if (admin_start(cfg, cause) != 0)
@@ -58,6 +72,10 @@ server_free(void)
 		event_base_free(server.base);
 	config_free(server.cfg);
 	server.cfg = NULL;
+	free(server.running.host);
+	free(server.running.admin_socket);
+	free(server.running.admin_group);
+	memset(&server.running, 0, sizeof server.running);
 }
 
 /* Seconds of wall time, cached by the loop. */
@@ -72,23 +90,64 @@ server_now(void)
 	return (tv.tv_sec);
 }
 
-/* Keys the running daemon cannot change without a restart. */
+/* Log a warning about the file being loaded; pass it on if asked to. */
 static void
-server_check_restart_keys(const struct config *old, const struct config *new)
+server_warn(const char *msg, void *arg)
 {
-	if (strcmp(old->host, new->host) != 0 || old->port != new->port)
-		log_warnx("reload: host and port changes need a restart");
-	if (strcmp(old->admin_socket, new->admin_socket) != 0)
-		log_warnx("reload: adminSocket changes need a restart");
+	struct server_warner *sw = arg;
+
+	log_warnx("%s: warning: %s", sw->path, msg);
+	if (sw->warn != NULL)
+		sw->warn(msg, sw->arg);
+}
+
+/*
+ * Keys only a restart changes, compared with what the daemon runs with (not
+ * with the previous file, which may have been changed in vain already).
+ */
+static void
+server_check_restart_keys(const struct config *new,
+    void (*warn)(const char *, void *), void *arg)
+{
+	const char *group = new->admin_group;
+	char *msg;
+
+	if (strcmp(server.running.host, new->host) != 0 ||
+	    server.running.port != new->port) {
+		xasprintf(&msg, "host, port: the daemon still listens on %s "
+		    "port %u; a change needs a restart", server.running.host,
+		    server.running.port);
+		warn(msg, arg);
+		free(msg);
+	}
+	if (strcmp(server.running.admin_socket, new->admin_socket) != 0) {
+		xasprintf(&msg, "adminSocket: the daemon still listens on %s; "
+		    "a change needs a restart", server.running.admin_socket);
+		warn(msg, arg);
+		free(msg);
+	}
+	if ((server.running.admin_group == NULL) != (group == NULL) ||
+	    (group != NULL && strcmp(server.running.admin_group, group) != 0)) {
+		xasprintf(&msg, "adminGroup: the daemon still serves %s%s%s; a "
+		    "change needs a restart", server.running.admin_group ==
+		    NULL ? "no group" : "group \"", server.running.admin_group ==
+		    NULL ? "" : server.running.admin_group,
+		    server.running.admin_group == NULL ? "" : "\"");
+		warn(msg, arg);
+		free(msg);
+	}
 }
 
 /* Swap in a validated configuration. */
 void
-server_set_config(struct config *cfg)
+server_set_config(struct config *cfg, void (*warn)(const char *, void *),
+    void *arg)
 {
+	struct server_warner sw = { cfg->path, warn, arg };
 	struct config *old = server.cfg;
 
-	server_check_restart_keys(old, cfg);
+	config_warn(cfg, server_warn, &sw);
+	server_check_restart_keys(cfg, server_warn, &sw);
 	server.cfg = cfg;
 	room_configure(cfg);
 	config_free(old);
@@ -97,7 +156,7 @@ server_set_config(struct config *cfg)
 
 /* Reread the file; an invalid one leaves the running config in place. */
 int
-server_reload(char **cause)
+server_reload(char **cause, void (*warn)(const char *, void *), void *arg)
 {
 	struct config *cfg;
 
@@ -106,7 +165,7 @@ server_reload(char **cause)
 		    "%s", *cause);
 		return (-1);
 	}
-	server_set_config(cfg);
+	server_set_config(cfg, warn, arg);
 	return (0);
 }
 

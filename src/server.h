@@ -34,16 +34,28 @@ struct server {
 	int			 shutting_down;
 	struct event		*shutdown_timer;
 	int			 exit_status;
+	struct {			/* as started: only a restart changes */
+		char		*host;
+		unsigned	 port;
+		char		*admin_socket;
+		char		*admin_group;	/* NULL if none */
+	} running;
 };
 
 extern struct server server;
 
 int	server_init(struct config *cfg, char **cause);
 void	server_free(void);
-/* Swap in cfg (already validated) for the running one. */
-void	server_set_config(struct config *cfg);
+/*
+ * Swap in cfg (already validated) for the running one. Each warning (a
+ * doubtful setting, a change that needs a restart) is logged and, if warn
+ * is not NULL, passed to it.
+ */
+void	server_set_config(struct config *cfg,
+	    void (*warn)(const char *, void *), void *arg);
 /* Reload from the running config's path; -1 and cause if it is invalid. */
-int	server_reload(char **cause);
+int	server_reload(char **cause, void (*warn)(const char *, void *),
+	    void *arg);
 /* Tell everyone, wait shutdownGrace seconds, close all, leave the loop. */
 void	server_shutdown(const char *text);
 /* Leave the loop now: the second signal. */

@@ -110,6 +110,11 @@ static void	 write_config(const char *rooms);
 static void	 reload_run(int by_signal);
 static void	 assert_unchanged(struct tclient *a, struct tclient *c);
 static int	 wait_port(pid_t pid, const char *portfile);
+static char	*start_refused(const char *dir, int *running);
+static pid_t	 fake_server(const char *path, uid_t uid, const char *reply,
+		     int nconn);
+static void	 fake_stop(pid_t pid);
+static void	 assert_no_controls(const char *what, const char *text);
 
 /* The usual daemon. */
 static void
@@ -761,8 +766,11 @@ START_TEST(test_kick)
 	    NULL, "bob is still listed");
 	json_decref(reply);
 	b2 = tc_user("bob");		/* the name is free again */
-	reply = ctl_json(0, "kick", "BOB", NULL);
-	json_decref(reply);
+	ck_assert_int_eq(ctl_run(&out, &err, "kick", "BOB", NULL), 0);
+	ck_assert_msg(strcmp(out, "kicked bob\n") == 0, "kick BOB answered "
+	    "\"%s\", not the name as online", out);
+	free(out);
+	free(err);
 	EXPECT(b2, MSG_KICKED "\r\n");
 	EXPECT_CLOSED(b2);
 	tc_close(b2);
@@ -1382,6 +1390,327 @@ START_TEST(test_live_socket)
 }
 END_TEST
 
+/*
+ * Start a second chatsockd whose admin socket is in dir; what it printed if
+ * it refused to start, or NULL (*running set) if it still ran after 5 s.
+ */
+static char *
+start_refused(const char *dir, int *running)
+{
+	char config[T_PATH], log[T_PATH], text[2048];
+	const char *bin = getenv("CHATSOCKD");
+	int status, fd;
+	pid_t pid;
+
+	snprintf(config, sizeof config, "%s/second.json", td.dir);
+	snprintf(log, sizeof log, "%s/second.log", td.dir);
+	snprintf(text, sizeof text, "{ \"host\": \"127.0.0.1\", \"port\": 0, "
+	    "\"adminSocket\": \"%s/admin.sock\" }\n", dir);
+	write_file(config, text);
+	if (bin == NULL)
+		bin = "./chatsockd";
+	ck_assert((pid = fork()) != -1);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+		execl(bin, "chatsockd", "-c", config, (char *)NULL);
+		_exit(127);
+	}
+	*running = wait_exit(pid, 5000, &status) != 0;
+	if (*running) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return (NULL);
+	}
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+	    "chatsockd ended with status 0x%x", status);
+	return (read_file(log));
+}
+
+/* A socket directory another user owns, or others may write to, is refused. */
+START_TEST(test_dir_unsafe)
+{
+	static const struct {
+		uid_t		 uid;
+		mode_t		 mode;
+		const char	*why;
+	} cases[] = {
+		{ NOBODY, 0700, "belongs to uid 65534" },
+		{ 0, 0777, "writable by others" },
+		{ 0, 0770, "writable by its group" },
+		{ 0, 01733, "writable by others" },
+	};
+	char dir[T_PATH], sock[T_PATH + 16], *text;
+	size_t i;
+	int running;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_dir_unsafe: skipped, not root\n");
+		return;
+	}
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(dir, sizeof dir, "%s/d%zu", td.dir, i);
+		snprintf(sock, sizeof sock, "%s/admin.sock", dir);
+		ck_assert(mkdir(dir, 0700) == 0);
+		ck_assert(chown(dir, cases[i].uid, cases[i].uid) == 0);
+		ck_assert(chmod(dir, cases[i].mode) == 0);
+		text = start_refused(dir, &running);
+		ck_assert_msg(!running, "chatsockd started with its admin "
+		    "socket in %s (uid %d, mode %o)", dir, (int)cases[i].uid,
+		    (unsigned)cases[i].mode);
+		ck_assert_msg(text != NULL && strstr(text, dir) != NULL &&
+		    strstr(text, cases[i].why) != NULL, "its message does not "
+		    "name %s and say \"%s\": %s", dir, cases[i].why, text);
+		ck_assert_msg(access(sock, F_OK) != 0, "a socket was made in "
+		    "%s", dir);
+		free(text);
+	}
+
+	/* Its own directory, not writable by others, is fine: 0711 here. */
+	snprintf(dir, sizeof dir, "%s/ok", td.dir);
+	ck_assert(mkdir(dir, 0711) == 0);
+	text = start_refused(dir, &running);
+	ck_assert_msg(running, "chatsockd refused a safe directory: %s", text);
+}
+END_TEST
+
+/*
+ * A fake daemon at path: binds as root, then listens as uid and answers
+ * nconn requests with reply, each request appended to DIR/fake.req.
+ */
+static pid_t
+fake_server(const char *path, uid_t uid, const char *reply, int nconn)
+{
+	struct sockaddr_un sun;
+	char req[T_PATH + 16];
+	struct adm a;
+	char *line, ready;
+	pid_t pid;
+	int fd, c, out, fds[2];
+
+	snprintf(req, sizeof req, "%s/fake.req", td.dir);
+	write_file(req, "");
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+	ck_assert((fd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1);
+	ck_assert_msg(bind(fd, (struct sockaddr *)&sun, sizeof sun) == 0,
+	    "bind %s: %s", path, strerror(errno));
+	ck_assert(chmod(path, 0666) == 0);
+	ck_assert(pipe(fds) == 0);
+	ck_assert((pid = fork()) != -1);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(fds[0]);
+		out = open(req, O_WRONLY | O_APPEND);
+		if (uid != 0 && (setgroups(0, NULL) != 0 ||
+		    setgid(uid) != 0 || setuid(uid) != 0))
+			_exit(1);
+		if (listen(fd, 8) != 0)	/* SO_PEERCRED: who listened */
+			_exit(1);
+		if (write(fds[1], "r", 1) != 1)
+			_exit(1);
+		close(fds[1]);
+		while (nconn-- > 0) {
+			if ((c = accept(fd, NULL, NULL)) == -1)
+				_exit(1);
+			memset(&a, 0, sizeof a);
+			a.fd = c;
+			if ((line = adm_line(&a, 5000)) != NULL)
+				dprintf(out, "%s\n", line);
+			dprintf(c, "%s\n", reply);
+			close(c);
+		}
+		_exit(0);
+	}
+	close(fd);
+	close(fds[1]);
+	ck_assert_msg(read(fds[0], &ready, 1) == 1, "the fake daemon did not "
+	    "start listening");
+	close(fds[0]);
+	return (pid);
+}
+
+/* End a fake daemon. */
+static void
+fake_stop(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+/* text holds no C0 control but newline, no DEL, no C1 (as UTF-8). */
+static void
+assert_no_controls(const char *what, const char *text)
+{
+	const unsigned char *u = (const unsigned char *)text;
+
+	for (; *u != '\0'; u++) {
+		ck_assert_msg((*u >= 0x20 || *u == '\n') && *u != 0x7f &&
+		    !(u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f),
+		    "%s holds control byte 0x%02x at %zu: %s", what, *u,
+		    (size_t)(u - (const unsigned char *)text), text);
+	}
+}
+
+/* chatsockctl talks to no process of another user in the daemon's place. */
+START_TEST(test_ctl_fake_other_uid)
+{
+	char dir[T_PATH], path[T_PATH + 16], req[T_PATH + 16], *out, *err;
+	char *text;
+	const char *args[] = { "-s", path, "broadcast", "the", "secret",
+	    NULL };
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_ctl_fake_other_uid: skipped, not root\n");
+		return;
+	}
+	snprintf(dir, sizeof dir, "%s/fake", td.dir);
+	snprintf(path, sizeof path, "%s/admin.sock", dir);
+	snprintf(req, sizeof req, "%s/fake.req", td.dir);
+	ck_assert(mkdir(dir, 0755) == 0);
+	pid = fake_server(path, NOBODY, "{\"ok\":true,\"recipients\":7}", 1);
+	ck_assert_int_eq(ctl_argv(args, &out, &err), 1);
+	ck_assert_msg(strstr(err, "uid 65534") != NULL && strstr(err, path),
+	    "the refusal does not say who answered where: %s", err);
+	ck_assert_msg(strcmp(out, "") == 0, "printed: %s", out);
+	free(out);
+	free(err);
+	usleep(200000);
+	text = read_file(req);
+	ck_assert_msg(text != NULL && strstr(text, "secret") == NULL,
+	    "the request went to the other user's process: %s", text);
+	free(text);
+	fake_stop(pid);
+
+	/* A directory others may write to is not trusted, whoever answers. */
+	unlink(path);
+	ck_assert(chmod(dir, 0777) == 0);
+	pid = fake_server(path, 0, "{\"ok\":true,\"recipients\":7}", 1);
+	ck_assert_int_eq(ctl_argv(args, &out, &err), 1);
+	ck_assert_msg(strstr(err, "writable by others") != NULL, "%s", err);
+	free(out);
+	free(err);
+	fake_stop(pid);
+}
+END_TEST
+
+/* Whatever a reply holds, chatsockctl prints no control characters. */
+START_TEST(test_ctl_fake_escapes)
+{
+#define EVIL	"\\u001b]0;owned\\u0007\\u001b[2J\\u001b[41mFAKE\\u007f\\u009b31m"
+	static const char reply[] = "{\"ok\":true,\"users\":[{\"name\":\""
+	    EVIL "\",\"room\":\"" EVIL "\",\"dm\":null,\"view\":\"" EVIL
+	    "\",\"address\":\"" EVIL "\",\"connected\":1,\"idle\":2}],"
+	    "\"rooms\":[{\"name\":\"" EVIL "\",\"public\":true,"
+	    "\"members\":1,\"limit\":0,\"description\":\"" EVIL "\"}],"
+	    "\"user\":\"" EVIL "\",\"warnings\":[\"" EVIL "\"]}";
+	static const char refusal[] = "{\"ok\":false,\"error\":\"" EVIL "\"}";
+	static const char *const cmds[][4] = {
+		{ "listall" }, { "rooms" }, { "kick", "x" }, { "reload" },
+		{ "--json", "listall" }, { "--json", "rooms" },
+	};
+	char dir[T_PATH], path[T_PATH + 16], *out, *err;
+	const char *args[8];
+	size_t i, n;
+	int status;
+	pid_t pid;
+
+	snprintf(dir, sizeof dir, "%s/fake", td.dir);
+	snprintf(path, sizeof path, "%s/admin.sock", dir);
+	ck_assert(mkdir(dir, 0700) == 0);
+	pid = fake_server(path, 0, reply, 6);
+	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		args[0] = "-s";
+		args[1] = path;
+		for (n = 0; n < 4 && cmds[i][n] != NULL; n++)
+			args[2 + n] = cmds[i][n];
+		args[2 + n] = NULL;
+		status = ctl_argv(args, &out, &err);
+		assert_no_controls(cmds[i][0], out);
+		assert_no_controls(cmds[i][0], err);
+		ck_assert_msg(status == 0, "%s: status %d: %s", cmds[i][0],
+		    status, err);
+		ck_assert_msg(strstr(out, "FAKE") != NULL || strstr(err,
+		    "FAKE") != NULL, "%s: the text is gone: %s", cmds[i][0],
+		    out);
+		free(out);
+		free(err);
+	}
+	fake_stop(pid);
+
+	unlink(path);
+	pid = fake_server(path, 0, refusal, 2);
+	args[2] = "stats";
+	args[3] = NULL;
+	ck_assert_int_eq(ctl_argv(args, &out, &err), 1);
+	assert_no_controls("an error", err);
+	ck_assert_msg(strstr(err, "FAKE") != NULL, "%s", err);
+	free(out);
+	free(err);
+	args[2] = "--json";
+	args[3] = "stats";
+	args[4] = NULL;
+	ck_assert_int_eq(ctl_argv(args, &out, &err), 1);
+	assert_no_controls("--json error", out);
+	ck_assert_msg(strcasestr(out, "\\u001b") != NULL &&
+	    strcasestr(out, "\\u009b") != NULL, "--json lost the escapes: %s", out);
+	free(out);
+	free(err);
+	fake_stop(pid);
+#undef EVIL
+}
+END_TEST
+
+/* reload prints the warnings it logged, judged against the running values. */
+START_TEST(test_reload_warnings)
+{
+	char text[4096], *out, *err;
+	json_t *reply, *w;
+	int i;
+
+	snprintf(text, sizeof text, "{ \"host\": \"127.0.0.1\", "
+	    "\"port\": 22999, \"adminSocket\": \"%s.new\", "
+	    "\"shutdownGrace\": 0, \"connectionTimeout\": false, "
+	    "\"rooms\": {} }\n", td.admin);
+	write_file(td.config, text);
+	for (i = 0; i < 2; i++) {	/* the second time too */
+		ck_assert_int_eq(ctl_run(&out, &err, "reload", NULL), 0);
+		ck_assert_str_eq(out, "configuration reloaded\n");
+		ck_assert_msg(strstr(err, "warning: host, port: the daemon "
+		    "still listens on 127.0.0.1 port 0; a change needs a "
+		    "restart") != NULL, "reload %d: %s", i + 1, err);
+		ck_assert_msg(strstr(err, "adminSocket: the daemon still "
+		    "listens on") != NULL && strstr(err, td.admin) != NULL,
+		    "reload %d: %s", i + 1, err);
+		ck_assert_msg(strstr(err, "rooms: no rooms") != NULL,
+		    "reload %d: %s", i + 1, err);
+		free(out);
+		free(err);
+	}
+	reply = ctl_json(0, "reload", NULL);
+	w = json_object_get(reply, "warnings");
+	ck_assert_msg(json_is_array(w) && json_array_size(w) == 3,
+	    "--json reload: warnings %s", json_dumps(reply, 0));
+	json_decref(reply);
+	ck_assert(log_has("a change needs a restart"));
+
+	/* Back to what it runs with: nothing to warn about. */
+	write_config(ROOMS);
+	ck_assert_int_eq(ctl_run(&out, &err, "reload", NULL), 0);
+	ck_assert_str_eq(out, "configuration reloaded\n");
+	ck_assert_msg(strcmp(err, "") == 0, "warned: %s", err);
+	free(out);
+	free(err);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1423,11 +1752,15 @@ main(void)
 	tcase_add_test(tc, test_reload_ctl);
 	tcase_add_test(tc, test_reload_hup);
 	tcase_add_test(tc, test_reload_broken);
+	tcase_add_test(tc, test_reload_warnings);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_daemon("socket", setup);
 	tcase_add_test(tc, test_stale_socket);
 	tcase_add_test(tc, test_live_socket);
+	tcase_add_test(tc, test_dir_unsafe);
+	tcase_add_test(tc, test_ctl_fake_other_uid);
+	tcase_add_test(tc, test_ctl_fake_escapes);
 	suite_add_tcase(s, tc);
 
 	return (run_suite(s));

@@ -25,7 +25,7 @@ struct bad_case {
 struct parse_case {
 	const char	*file;
 	int		 line;
-	const char	*text;
+	const char	*text;		/* after "FILE:LINE:" */
 };
 
 static char	*fixture(const char *);
@@ -118,9 +118,21 @@ static const struct bad_case bad_cases[] = {
 };
 
 static const struct parse_case parse_cases[] = {
-	{ "bad-syntax.json", 4, "expected" },
-	{ "bad-duplicate-key.json", 3, "duplicate object key near '\"port\"'" },
-	{ "bad-text-nul.json", 1, "\\u0000 is not allowed" },
+	{ "bad-syntax.json", 4, "3: missing comma or closing brace '}' before "
+	    "\"welcomeMessage\"" },
+	{ "bad-duplicate-key.json", 3, "duplicate object key near \"port\": "
+	    "each key may appear once" },
+	{ "bad-text-nul.json", 1, "\\u0000 is not allowed in a string" },
+	{ "bad-syntax-trailing-comma.json", 5, "3: a comma with no member after "
+	    "it before '}' (remove that comma)" },
+	{ "bad-syntax-colon.json", 2, "10: missing colon ':' between a key and "
+	    "its value, before '22222'" },
+	{ "bad-syntax-true.json", 2, "24: 'True' is not a JSON value (text "
+	    "goes in double quotes; true, false and null are lower case" },
+	{ "bad-syntax-unclosed.json", 4, "the file ends before the closing "
+	    "brace '}' of an object" },
+	{ "bad-syntax-unquoted.json", 2, "3: expected a key in double quotes "
+	    "or '}', found 'port'" },
 };
 
 /* The path of a fixture in $TESTDATA (default tests/data); free it. */
@@ -274,9 +286,14 @@ END_TEST
 START_TEST(test_empty_rooms)
 {
 	struct config	*cfg = load_ok("good-empty-rooms.json");
+	char		*last = NULL;
 
 	ck_assert_uint_eq(cfg->nrooms, 0);
 	ck_assert_ptr_null(config_find_room(cfg, "general"));
+	ck_assert_int_eq(config_warn(cfg, count_warning, &last), 1);
+	ck_assert_str_eq(last, "rooms: no rooms are configured; users can "
+	    "only send direct messages");
+	free(last);
 	config_free(cfg);
 }
 END_TEST
@@ -446,6 +463,8 @@ START_TEST(test_parse_error)
 	    "want \"%s...\", got \"%s\"", want, cause);
 	ck_assert_msg(strstr(cause, pc->text) != NULL,
 	    "want \"%s\" in \"%s\"", pc->text, cause);
+	ck_assert_msg(strstr(cause, " near '") == NULL && strstr(cause,
+	    "expected near") == NULL, "jansson's words: %s", cause);
 	free(want);
 	free(cause);
 	free(path);
@@ -641,6 +660,13 @@ START_TEST(test_daemon_warns)
 	ck_assert_msg(strstr(r.err, "closed to everyone") != NULL, "%s",
 	    r.err);
 	ck_assert_msg(strstr(r.out, "\"staff\"") != NULL, "%s", r.out);
+	run_result_free(&r);
+	free(path);
+
+	path = fixture("good-empty-rooms.json");
+	run_check(path, 0, &r);
+	ck_assert_msg(strstr(r.err, path) != NULL && strstr(r.err,
+	    "warning: rooms: no rooms are configured") != NULL, "%s", r.err);
 	run_result_free(&r);
 	free(path);
 }

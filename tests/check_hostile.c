@@ -8,12 +8,16 @@
 #define _GNU_SOURCE
 #endif
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +61,11 @@ static void	 setup_slow(void);
 static void	 setup_max_clients(void);
 static void	 setup_per_address(void);
 static void	 setup_name_timeout(void);
+static void	 setup_ipv6(void);
+static void	 setup_scoped(void);
+static int	 v6_visit(const char *addr, const char *ifname);
+static void	 v6_cycles(const char *addr, const char *ifname, int n);
+static int	 visit_v4(const char *src);
 static void	 trio(struct tclient **g, struct tclient **b,
 		     struct tclient **c);
 static void	 still_chatting(struct tclient *b, struct tclient *c,
@@ -110,6 +119,92 @@ static void
 setup_name_timeout(void)
 {
 	daemon_start(&td, "\"nameTimeout\": 1");
+}
+
+/* Over IPv6 ([::] bound), three connections at most per address. */
+static void
+setup_ipv6(void)
+{
+	daemon_start(&td, "\"host\": \"::\", \"maxClientsPerAddress\": 3");
+}
+
+/*
+ * The name of the interface with a link-local address, in a network
+ * namespace of the test's own, and whether that could be made (as root).
+ * Its name is as long as Linux allows, so that "fe80::...%NAME" is longer
+ * than any 40-byte text buffer.
+ */
+#define SCOPED_IF	"chatsk89abcdefa"
+#define SCOPED_PEER	"chatsk89abcdefb"
+#define SCOPED_ADDR	"fe80::1234:5678:9abc:def0"
+static int scoped_ok;
+
+/* setup_ipv6 in a network namespace with SCOPED_IF, if one can be made. */
+static void
+setup_scoped(void)
+{
+	scoped_ok = geteuid() == 0 && unshare(CLONE_NEWNET) == 0 &&
+	    system("exec >/dev/null 2>&1; ip link set lo up && "
+	    "ip link add name " SCOPED_IF " type veth peer name " SCOPED_PEER
+	    " && ip link set " SCOPED_IF " up && ip link set " SCOPED_PEER
+	    " up && ip -6 addr add " SCOPED_ADDR "/64 dev " SCOPED_IF
+	    " nodad") == 0;
+	setup_ipv6();
+}
+
+/*
+ * Connect to the daemon at addr (scoped to ifname unless NULL), wait for
+ * its first line, close: 1 if it served, 0 if it refused for the address.
+ */
+static int
+v6_visit(const char *addr, const char *ifname)
+{
+	struct sockaddr_in6 sin6;
+	struct tclient *c;
+	int served;
+
+	c = calloc(1, sizeof *c);
+	ck_assert(c != NULL);
+	snprintf(c->label, sizeof c->label, "[%s]", addr);
+	c->buf = malloc(1);
+	ck_assert(c->buf != NULL);
+	ck_assert((c->fd = socket(AF_INET6, SOCK_STREAM, 0)) != -1);
+	memset(&sin6, 0, sizeof sin6);
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(td.port);
+	ck_assert(inet_pton(AF_INET6, addr, &sin6.sin6_addr) == 1);
+	if (ifname != NULL)
+		sin6.sin6_scope_id = if_nametoindex(ifname);
+	ck_assert_msg(connect(c->fd, (struct sockaddr *)&sin6,
+	    sizeof sin6) == 0, "connect to [%s]:%d: %s", addr, td.port,
+	    strerror(errno));
+	ck_assert_msg(tc_expect(c, "\r\n", T_WAIT) == 0, "[%s]: no line",
+	    addr);
+	served = strstr(c->last, MSG_ADDRESS_FULL) == NULL;
+	tc_close(c);
+	return (served);
+}
+
+/*
+ * n connections in turn from addr, each closed before the next: every one
+ * is served. The daemon frees a slot once it has seen the close, so a
+ * refusal gets one more try a moment later; a slot that is never freed
+ * fails it too.
+ */
+static void
+v6_cycles(const char *addr, const char *ifname, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (v6_visit(addr, ifname))
+			continue;
+		usleep(300000);
+		ck_assert_msg(v6_visit(addr, ifname), "connection %d from "
+		    "[%s]%s%s refused: the slots of closed connections were "
+		    "not freed", i + 1, addr, ifname ? "%" : "",
+		    ifname ? ifname : "");
+	}
 }
 
 /* How often s occurs in text. */
@@ -527,6 +622,98 @@ START_TEST(test_max_per_address)
 }
 END_TEST
 
+/* Over [::1], many more connections in turn than maxClientsPerAddress. */
+START_TEST(test_per_address_ipv6)
+{
+	struct tclient *a;
+
+	v6_cycles("::1", NULL, 40);
+	a = tc_user("alice");		/* IPv4 through [::], still served */
+	tc_close(a);
+	v6_cycles("::1", NULL, 5);
+}
+END_TEST
+
+/*
+ * The same from a link-local address whose text with "%interface" is 41
+ * characters: its slots were once counted under one spelling and released
+ * under another, so that it was refused for good after a few connections.
+ */
+START_TEST(test_per_address_scoped)
+{
+	if (!scoped_ok) {
+		fprintf(stderr, "test_per_address_scoped: skipped, no network "
+		    "namespace with a veth pair (needs root)\n");
+		return;
+	}
+	v6_cycles(SCOPED_ADDR, SCOPED_IF, 40);
+}
+END_TEST
+
+/* Connect from src, wait for the first line, close. */
+static int
+visit_v4(const char *src)
+{
+	struct tclient *c = tc_connect_from(&td, src, "visitor", 0);
+	int ok;
+
+	ok = tc_expect(c, "\r\n", T_WAIT) == 0;
+	tc_close(c);
+	return (ok);
+}
+
+/*
+ * Many quick connections from one address log at most LOG_ADDR_LINES lines
+ * about it, then one line saying how many more there were; another address
+ * is still logged.
+ */
+START_TEST(test_log_bounded)
+{
+	char *text, *line, *save = NULL, *p;
+	struct tclient *o;
+	int i, lines = 0, summaries = 0, status;
+	long deadline, more = 0;
+
+	for (i = 0; i < 120; i++)
+		ck_assert_msg(visit_v4("127.0.0.1"), "visit %d not served", i);
+	o = tc_connect_from(&td, "127.0.0.2", "other", 0);
+	ck_assert(tc_login(o, "other") == 0);
+	tc_close(o);
+	usleep(200000);
+
+	/* The summary comes at the window's end, or at exit. */
+	kill(td.pid, SIGTERM);
+	deadline = now_ms() + 10000L * t_slow();
+	while (waitpid(td.pid, &status, WNOHANG) == 0 && now_ms() < deadline)
+		usleep(10000);
+	ck_assert_msg(kill(td.pid, 0) != 0, "chatsockd did not exit");
+	td.pid = 0;
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "chatsockd ended with status 0x%x", status);
+
+	text = read_file(td.log);
+	ck_assert(text != NULL);
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, "client 127.0.0.1:") != NULL)
+			lines++;
+		if ((p = strstr(line, "127.0.0.1: ")) != NULL &&
+		    strstr(line, "suppressed") != NULL) {
+			summaries++;
+			more += strtol(p + 11, NULL, 10);
+		}
+	}
+	free(text);
+	ck_assert_msg(lines > 0 && lines <= LOG_ADDR_LINES, "%d log lines "
+	    "about 127.0.0.1, want 1 to %d", lines, LOG_ADDR_LINES);
+	ck_assert_msg(summaries >= 1 && more >= 120 - LOG_ADDR_LINES,
+	    "%d summary lines for %ld suppressed lines, want at least %d",
+	    summaries, more, 120 - LOG_ADDR_LINES);
+	ck_assert_msg(log_has("client 127.0.0.2:", "is other"),
+	    "127.0.0.2 was not logged");
+}
+END_TEST
+
 /* nameTimeout: silence (or half a name) at the prompt ends the connection. */
 START_TEST(test_name_timeout)
 {
@@ -850,6 +1037,18 @@ hostile_suite(void)
 
 	tc = tcase_daemon("flood_off", setup);
 	tcase_add_test(tc, test_flood_off);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_daemon("per_address_ipv6", setup_ipv6);
+	tcase_add_test(tc, test_per_address_ipv6);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_daemon("per_address_scoped", setup_scoped);
+	tcase_add_test(tc, test_per_address_scoped);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_daemon("log_bounded", setup);
+	tcase_add_test(tc, test_log_bounded);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_daemon("max_clients", setup_max_clients);

@@ -29,11 +29,18 @@
 
 #define CTL_NAME		"chatsockctl"
 
-/* Where to look for the admin socket when neither -s nor the variable says. */
+/*
+ * Where to look for the admin socket when neither -s nor the variable says;
+ * a socket under /tmp is used only in a directory of the invoking user's,
+ * since anyone may create /tmp/chatsock.
+ */
 #define CTL_SOCKET_ENV		"CHATSOCK_SOCKET"
-static const char *ctl_default_sockets[] = {
-	"/run/chatsock/admin.sock",
-	"/tmp/chatsock/admin.sock",
+static const struct {
+	const char	*path;
+	int		 mine_only;
+} ctl_default_sockets[] = {
+	{ "/run/chatsock/admin.sock", 0 },
+	{ "/tmp/chatsock/admin.sock", 1 },
 };
 #define CTL_NSOCKETS \
 	(sizeof ctl_default_sockets / sizeof ctl_default_sockets[0])
@@ -82,6 +89,12 @@ static char	*ctl_join(int, char **);
 static const struct ctl_cmd *ctl_find(const char *);
 
 static int	 ctl_connect_one(const char *, int *);
+static char	*ctl_check_dir(const char *, int, uid_t *);
+static char	*ctl_check_peer(int, const char *, uid_t);
+static char	*ctl_try(const char *, int, int *, int *);
+static char	*ctl_clean(const char *);
+static size_t	 ctl_skip_escape(const u_char *);
+static char	*ctl_json_escape(const char *);
 static int	 ctl_connect(const char *, char **);
 static int	 ctl_send(int, const char *, size_t, char **);
 static int	 ctl_recv_line(int, char **, size_t *, char **);
@@ -189,8 +202,13 @@ ctl_usage(FILE *f)
 {
 	u_int	i;
 
-	fprintf(f, "usage: %s [-s PATH] [--json] COMMAND [ARGS]\n"
+	fprintf(f, "usage: %s [-j] [-s PATH] COMMAND [ARGS]\n"
 	    "       %s -h | --help | -V | --version\n"
+	    "options:\n"
+	    "  -s, --socket PATH  the daemon's admin socket\n"
+	    "  -j, --json         print the daemon's JSON reply, not a table\n"
+	    "  -h, --help         this text\n"
+	    "  -V, --version      print the version and exit\n"
 	    "commands:\n", CTL_NAME, CTL_NAME);
 	for (i = 0; i < CTL_NCMDS; i++)
 		fprintf(f, "  %s\n", ctl_cmds[i].usage);
@@ -198,8 +216,9 @@ ctl_usage(FILE *f)
 	    CTL_SOCKET_ENV);
 	for (i = 0; i < CTL_NSOCKETS; i++)
 		fprintf(f, "%s %s", i == 0 ? "" : " and",
-		    ctl_default_sockets[i]);
-	fprintf(f, " that answers.\n");
+		    ctl_default_sockets[i].path);
+	fprintf(f, " that answers\n(the latter only if its directory "
+	    "belongs to you).\n");
 }
 
 /* Report a bad command line with a one-line reason and the usage; exit 2. */
@@ -214,7 +233,7 @@ ctl_usage_error(const char *usage, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	if (usage != NULL)
-		fprintf(stderr, "usage: %s [-s PATH] [--json] %s\n", CTL_NAME,
+		fprintf(stderr, "usage: %s [-j] [-s PATH] %s\n", CTL_NAME,
 		    usage);
 	else
 		ctl_usage(stderr);
@@ -353,14 +372,98 @@ fail:
 	return (-1);
 }
 
+/*
+ * Check the directory of the socket at path: anyone who may write to it may
+ * have put their own socket there. NULL if it is safe (its owner in *owner),
+ * else why not. With mine_only it must also belong to the invoking user.
+ */
+static char *
+ctl_check_dir(const char *path, int mine_only, uid_t *owner)
+{
+	struct stat	 sb;
+	char		*dir, *slash, *why = NULL;
+
+	dir = ctl_strdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		free(dir);
+		dir = ctl_strdup(".");
+	} else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &sb) != 0)
+		why = ctl_printf("%s: %s", dir, strerror(errno));
+	else if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
+		why = ctl_printf("not used: its directory %s is writable by %s "
+		    "(mode %04o), so anyone could have put a socket there", dir,
+		    (sb.st_mode & S_IWOTH) ? "others" : "its group",
+		    (u_int)(sb.st_mode & 07777));
+	} else if (mine_only && sb.st_uid != getuid()) {
+		why = ctl_printf("not used: its directory %s belongs to uid %ld, "
+		    "not to you (uid %ld)", dir, (long)sb.st_uid,
+		    (long)getuid());
+	} else
+		*owner = sb.st_uid;
+	free(dir);
+	return (why);
+}
+
+/*
+ * Check who answers on fd: root or the owner of the socket's directory, as
+ * the daemon is. NULL if so, else why not.
+ */
+static char *
+ctl_check_peer(int fd, const char *path, uid_t owner)
+{
+	struct ucred	cred;
+	socklen_t	len = sizeof cred;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return (ctl_printf("SO_PEERCRED: %s", strerror(errno)));
+	if (cred.uid == 0 || cred.uid == owner)
+		return (NULL);
+	return (ctl_printf("not used: the process answering runs as uid %ld, "
+	    "neither root nor the owner of %s's directory (uid %ld)",
+	    (long)cred.uid, path, (long)owner));
+}
+
+/*
+ * Connect to path into *fdp, if its directory and the process answering can
+ * be trusted. NULL, or why not (*unsafe set if not for want of a daemon).
+ */
+static char *
+ctl_try(const char *path, int mine_only, int *fdp, int *unsafe)
+{
+	uid_t	 owner = (uid_t)-1;
+	char	*why;
+	int	 fd;
+
+	if ((why = ctl_check_dir(path, mine_only, &owner)) != NULL) {
+		*unsafe = strncmp(why, "not used", 8) == 0;
+		return (why);
+	}
+	if (ctl_connect_one(path, &fd) != 0) {
+		if (errno == EACCES || errno == EPERM)
+			*unsafe = 2;
+		return (ctl_strdup(strerror(errno)));
+	}
+	if ((why = ctl_check_peer(fd, path, owner)) != NULL) {
+		*unsafe = 1;
+		close(fd);
+		return (why);
+	}
+	*fdp = fd;
+	return (NULL);
+}
+
 /* Connect to path, or to the first default socket that answers. */
 static int
 ctl_connect(const char *path, char **cause)
 {
 	const char	*tried[CTL_NSOCKETS];
-	int		 errs[CTL_NSOCKETS], fd, denied = 0;
+	char		*whys[CTL_NSOCKETS], *msg, *tmp;
+	int		 fd = -1, unsafe = 0, denied = 0, u;
 	u_int		 n = 0, i;
-	char		*msg, *tmp;
 
 	if (path == NULL) {
 		path = getenv(CTL_SOCKET_ENV);
@@ -368,35 +471,173 @@ ctl_connect(const char *path, char **cause)
 			path = NULL;
 	}
 	if (path != NULL) {
-		if (ctl_connect_one(path, &fd) == 0)
-			return (fd);
+		u = 0;
 		tried[n] = path;
-		errs[n++] = errno;
+		if ((whys[n++] = ctl_try(path, 0, &fd, &u)) == NULL)
+			return (fd);
+		unsafe |= u & 1;
+		denied |= u & 2;
 	} else {
 		for (i = 0; i < CTL_NSOCKETS; i++) {
-			if (ctl_connect_one(ctl_default_sockets[i], &fd) == 0)
-				return (fd);
-			tried[n] = ctl_default_sockets[i];
-			errs[n++] = errno;
+			u = 0;
+			tried[n] = ctl_default_sockets[i].path;
+			whys[n] = ctl_try(tried[n],
+			    ctl_default_sockets[i].mine_only, &fd, &u);
+			if (whys[n] == NULL)
+				break;
+			n++;
+			unsafe |= u & 1;
+			denied |= u & 2;
+		}
+		if (i < CTL_NSOCKETS) {
+			while (n > 0)
+				free(whys[--n]);
+			return (fd);
 		}
 	}
 
 	msg = ctl_strdup("cannot connect to");
 	for (i = 0; i < n; i++) {
 		tmp = ctl_printf("%s%s %s: %s", msg, i == 0 ? "" : ";",
-		    tried[i], strerror(errs[i]));
+		    tried[i], whys[i]);
 		free(msg);
+		free(whys[i]);
 		msg = tmp;
-		if (errs[i] == EACCES || errs[i] == EPERM)
-			denied = 1;
 	}
 	if (denied) {
 		*cause = ctl_printf("%s (run it as root, as the daemon's user "
 		    "or as a member of adminGroup)", msg);
-	} else
+	} else if (unsafe)
+		*cause = msg;
+	else
 		*cause = ctl_printf("%s (is chatsockd running?)", msg);
-	free(msg);
+	if (*cause != msg)
+		free(msg);
 	return (-1);
+}
+
+/*
+ * Length of the escape sequence at s (ESC, or CSI/OSC/DCS... as C1 in UTF-8):
+ * CSI up to its final byte, string sequences up to BEL or ST, others two.
+ */
+static size_t
+ctl_skip_escape(const u_char *s)
+{
+	size_t	i;
+	u_char	kind;
+
+	if (s[0] == 0x1b) {
+		kind = s[1];
+		i = 2;
+		if (kind == '\0')
+			return (1);
+	} else {
+		kind = s[1] - 0x40;	/* C2 9B is CSI, as ESC [ */
+		i = 2;
+	}
+	if (kind == '[') {
+		while (s[i] >= 0x20 && s[i] <= 0x3f)
+			i++;
+		if (s[i] >= 0x40 && s[i] <= 0x7e)
+			i++;
+		return (i);
+	}
+	if (kind == ']' || kind == 'P' || kind == 'X' || kind == '^' ||
+	    kind == '_') {
+		while (s[i] != '\0' && s[i] != 0x07 &&
+		    !(s[i] == 0x1b && s[i + 1] == '\\') &&
+		    !(s[i] == 0xc2 && s[i + 1] == 0x9c))
+			i++;
+		if (s[i] == 0x07)
+			i++;
+		else if (s[i] != '\0')
+			i += 2;
+		return (i);
+	}
+	if (s[0] != 0x1b)
+		return (2);		/* any other C1 control */
+	while (s[i - 1] >= 0x20 && s[i - 1] <= 0x2f)
+		i++;			/* ESC, intermediates, final */
+	if (s[i - 1] == '\0')
+		i--;
+	return (i);
+}
+
+/*
+ * A copy of s fit for a terminal: control characters (C0, DEL, C1) and
+ * whole escape sequences removed, bytes that are not UTF-8 shown as '?'.
+ * The daemon sends clean text; this is for whatever answers in its place.
+ */
+static char *
+ctl_clean(const char *s)
+{
+	const u_char	*u = (const u_char *)s;
+	char		*out, *o;
+	size_t		 n, i;
+
+	o = out = ctl_malloc(strlen(s) + 1);
+	while (*u != '\0') {
+		if (*u == 0x1b || (u[0] == 0xc2 && u[1] >= 0x80 &&
+		    u[1] <= 0x9f)) {
+			u += ctl_skip_escape(u);
+			continue;
+		}
+		if (*u < 0x20 || *u == 0x7f) {
+			u++;
+			continue;
+		}
+		if (*u < 0x80) {
+			*o++ = *u++;
+			continue;
+		}
+		if (*u >= 0xc2 && *u <= 0xdf)
+			n = 2;
+		else if (*u >= 0xe0 && *u <= 0xef)
+			n = 3;
+		else if (*u >= 0xf0 && *u <= 0xf4)
+			n = 4;
+		else
+			n = 0;
+		for (i = 1; i < n; i++) {
+			if ((u[i] & 0xc0) != 0x80)
+				break;
+		}
+		if (n == 0 || i < n) {
+			*o++ = '?';
+			u++;
+			continue;
+		}
+		memcpy(o, u, n);
+		o += n;
+		u += n;
+	}
+	*o = '\0';
+	return (out);
+}
+
+/*
+ * JSON text with DEL and C1 controls as \\u escapes: jansson escapes only
+ * C0, and a terminal acts on the others. Outside strings compact JSON is
+ * ASCII, so every such byte is inside a string.
+ */
+static char *
+ctl_json_escape(const char *text)
+{
+	const u_char	*u = (const u_char *)text;
+	char		*out, *o;
+
+	o = out = ctl_reallocarray(NULL, strlen(text) + 1, 6);
+	for (; *u != '\0'; u++) {
+		if (*u == 0x7f)
+			o += sprintf(o, "\\u007f");
+		else if (u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f) {
+			o += sprintf(o, "\\u%04x", u[1]);
+			u++;
+		} else
+			*o++ = *u;
+	}
+	*o = '\0';
+	return (out);
 }
 
 /* Write all of buf; a peer that hung up is reported as such. */
@@ -635,7 +876,7 @@ ctl_table_init(struct ctl_table *t, u_int ncols)
 	t->cells = NULL;
 }
 
-/* Append a row, copying its ncols cells. */
+/* Append a row, copying its ncols cells cleaned for the terminal. */
 static void
 ctl_table_add(struct ctl_table *t, const char **row)
 {
@@ -644,7 +885,7 @@ ctl_table_add(struct ctl_table *t, const char **row)
 	t->cells = ctl_reallocarray(t->cells, (size_t)(t->nrows + 1) *
 	    t->ncols, sizeof *t->cells);
 	for (i = 0; i < t->ncols; i++)
-		t->cells[t->nrows * t->ncols + i] = ctl_strdup(row[i]);
+		t->cells[t->nrows * t->ncols + i] = ctl_clean(row[i]);
 	t->nrows++;
 }
 
@@ -987,23 +1228,45 @@ ctl_print_broadcast(json_t *reply, __attribute__((unused)) int argc,
 	    cause));
 }
 
-/* Confirm a kick. */
+/* Confirm a kick with the user's name as it was online. */
 static int
-ctl_print_kick(__attribute__((unused)) json_t *reply,
-    __attribute__((unused)) int argc, char **argv,
-    __attribute__((unused)) char **cause)
+ctl_print_kick(json_t *reply, __attribute__((unused)) int argc, char **argv,
+    char **cause)
 {
-	printf("kicked %s\n", argv[0]);
+	const char	*name;
+	char		*clean;
+
+	if (ctl_get_string(reply, "user", 1, &name, cause) != 0)
+		return (-1);
+	clean = ctl_clean(name != NULL ? name : argv[0]);
+	printf("kicked %s\n", clean);
+	free(clean);
 	return (0);
 }
 
-/* Confirm a reload. */
+/* Confirm a reload; the warnings it logged go to standard error. */
 static int
-ctl_print_reload(__attribute__((unused)) json_t *reply,
-    __attribute__((unused)) int argc, __attribute__((unused)) char **argv,
-    __attribute__((unused)) char **cause)
+ctl_print_reload(json_t *reply, __attribute__((unused)) int argc,
+    __attribute__((unused)) char **argv, char **cause)
 {
+	json_t	*warnings, *w;
+	char	*clean;
+	size_t	 i;
+
+	warnings = json_object_get(reply, "warnings");
+	if (warnings != NULL && !json_is_array(warnings))
+		return (ctl_malformed("warnings", "an array", cause));
+	json_array_foreach(warnings, i, w) {
+		if (!json_is_string(w))
+			return (ctl_malformed("warnings", "an array of strings",
+			    cause));
+	}
 	printf("configuration reloaded\n");
+	json_array_foreach(warnings, i, w) {
+		clean = ctl_clean(json_string_value(w));
+		fprintf(stderr, "%s: warning: %s\n", CTL_NAME, clean);
+		free(clean);
+	}
 	return (0);
 }
 
@@ -1173,7 +1436,7 @@ main(int argc, char **argv)
 	const struct ctl_cmd	*cmd;
 	const char		*path = NULL;
 	json_t			*req, *reply;
-	char			*cause = NULL, *text;
+	char			*cause = NULL, *text, *tmp;
 	int			 opt, json = 0, ok, status;
 
 	opterr = 0;
@@ -1248,7 +1511,9 @@ main(int argc, char **argv)
 			cause = ctl_strdup("cannot encode the reply");
 			status = CTL_EXIT_FAIL;
 		} else {
-			printf("%s\n", text);
+			tmp = ctl_json_escape(text);
+			printf("%s\n", tmp);
+			free(tmp);
 			free(text);
 			status = ok ? CTL_EXIT_OK : CTL_EXIT_FAIL;
 		}
@@ -1268,7 +1533,9 @@ out:
 		status = CTL_EXIT_FAIL;
 	}
 	if (cause != NULL) {
-		fprintf(stderr, "%s: %s\n", CTL_NAME, cause);
+		tmp = ctl_clean(cause);
+		fprintf(stderr, "%s: %s\n", CTL_NAME, tmp);
+		free(tmp);
 		free(cause);
 	}
 	return (status);
