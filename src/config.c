@@ -96,6 +96,11 @@ static int	conf_load_rooms(struct conf_ctx *, const struct conf_key *,
 static int	conf_load_room(struct conf_ctx *, const char *, json_t *,
 		    struct room_conf *);
 static int	conf_check_rooms(struct conf_ctx *, const struct config *);
+static int	conf_load_ssh(struct conf_ctx *, const struct conf_key *,
+		    json_t *, void *);
+static int	conf_load_path(struct conf_ctx *, const struct conf_key *,
+		    json_t *, void *);
+static json_t	*conf_dump_ssh(const struct conf_key *, const void *);
 static json_t	*conf_dump_uint(const struct conf_key *, const void *);
 static json_t	*conf_dump_bool(const struct conf_key *, const void *);
 static json_t	*conf_dump_real(const struct conf_key *, const void *);
@@ -114,6 +119,7 @@ static int	conf_room_find_cmp(const void *, const void *);
 	offsetof(type, member), sizeof(((type *)0)->member)
 #define CF(member)	CONF_FIELD(struct config, member)
 #define RF(member)	CONF_FIELD(struct room_conf, member)
+#define SF(member)	CONF_FIELD(struct ssh_conf, member)
 
 /* The top-level keys, in the order config_print shows them (README order). */
 static const struct conf_key conf_keys[] = {
@@ -152,6 +158,19 @@ static const struct conf_key conf_keys[] = {
 	    0, 86400, 0 },
 	{ "keepalive", conf_load_uint, conf_dump_uint, CF(keepalive),
 	    0, 86400, 0 },
+	{ "ssh", conf_load_ssh, conf_dump_ssh, 0, 0, 0, 0, 0 },
+	{ "sshLoginGrace", conf_load_uint, conf_dump_uint,
+	    CF(ssh_login_grace), 1, 3600, 0 },
+	{ "sshMaxStartups", conf_load_uint, conf_dump_uint,
+	    CF(ssh_max_startups), 1, 100000, 0 },
+};
+
+/* The keys of the "ssh" object. */
+static const struct conf_key conf_ssh_keys[] = {
+	{ "host", conf_load_host, conf_dump_string, SF(host), 0, 0, 0 },
+	{ "port", conf_load_uint, conf_dump_uint, SF(port), 0, 65535, 0 },
+	{ "hostKey", conf_load_path, conf_dump_string, SF(host_key),
+	    0, 0, 0 },
 };
 
 /* The keys of one room object. */
@@ -607,6 +626,49 @@ conf_load_room(struct conf_ctx *ctx, const char *name, json_t *v,
 	return (error);
 }
 
+/* The SSH listener: its keys over the defaults, enabled by being there. */
+static int
+conf_load_ssh(struct conf_ctx *ctx, const struct conf_key *key, json_t *v,
+    void *base)
+{
+	struct config	*cfg = base;
+	const char	*saved = ctx->prefix;
+	int		 error;
+
+	if (!json_is_object(v)) {
+		conf_key_error(ctx, key->name, "expected an object with "
+		    "\"host\", \"port\" and \"hostKey\", got %s",
+		    conf_kind(v));
+		return (-1);
+	}
+	ctx->prefix = "ssh.";
+	error = conf_walk(ctx, conf_ssh_keys, NKEYS(conf_ssh_keys), v,
+	    &cfg->ssh);
+	ctx->prefix = saved;
+	cfg->ssh.enabled = 1;
+	return (error);
+}
+
+/* A non-empty file path without control characters. */
+static int
+conf_load_path(struct conf_ctx *ctx, const struct conf_key *key, json_t *v,
+    void *base)
+{
+	static const char	*expected = "a file path";
+	const char		*s;
+	char			 q[CONFIG_QUOTE_MAX * 2];
+
+	if ((s = conf_string(ctx, key, v, expected)) == NULL)
+		return (-1);
+	if (*s == '\0' || strlen(s) >= PATH_BYTES_MAX || !conf_text_ok(s, 0)) {
+		conf_key_error(ctx, key->name, "expected %s, got \"%s\"",
+		    expected, conf_clean(s, q, sizeof q));
+		return (-1);
+	}
+	conf_set_string(base, key, s);
+	return (0);
+}
+
 /* Room names must be unique regardless of case; the array is sorted. */
 static int
 conf_check_rooms(struct conf_ctx *ctx, const struct config *cfg)
@@ -716,6 +778,19 @@ conf_dump_rooms(__attribute__((unused)) const struct conf_key *key,
 	return (rooms);
 }
 
+/* The "ssh" object, or nothing when SSH is off. */
+static json_t *
+conf_dump_ssh(__attribute__((unused)) const struct conf_key *key,
+    const void *base)
+{
+	const struct config	*cfg = base;
+
+	if (!cfg->ssh.enabled)
+		return (NULL);
+	return (conf_dump_keys(conf_ssh_keys, NKEYS(conf_ssh_keys),
+	    &cfg->ssh));
+}
+
 /* Every key of a table, read from base, as a JSON object. */
 static json_t *
 conf_dump_keys(const struct conf_key *keys, size_t nkeys, const void *base)
@@ -758,6 +833,11 @@ conf_defaults(struct config *cfg)
 	cfg->output_limit = 262144;
 	cfg->name_timeout = 120;
 	cfg->keepalive = 300;
+	cfg->ssh.host = xstrdup("0.0.0.0");
+	cfg->ssh.port = 2222;
+	cfg->ssh.host_key = xstrdup("/var/lib/chatsock/ssh_host_ed25519_key");
+	cfg->ssh_login_grace = 20;
+	cfg->ssh_max_startups = 50;
 }
 
 /* Free the strings of one room (not the room itself). */
@@ -955,6 +1035,8 @@ config_free(struct config *cfg)
 	free(cfg->admin_socket);
 	free(cfg->admin_group);
 	free(cfg->shutdown_message);
+	free(cfg->ssh.host);
+	free(cfg->ssh.host_key);
 	free(cfg);
 }
 

@@ -16,6 +16,14 @@ struct room_conf {
 	unsigned	 limit;		/* most members at once, 0 = no limit */
 };
 
+/* The SSH listener ("ssh" object); enabled only if the key is there. */
+struct ssh_conf {
+	int		 enabled;
+	char		*host;		/* "host" */
+	unsigned	 port;		/* "port" */
+	char		*host_key;	/* "hostKey": a path */
+};
+
 /* Immutable once loaded; a reload builds a new one and swaps it in. */
 struct config {
 	char		*path;
@@ -39,6 +47,9 @@ struct config {
 	size_t		 output_limit;		/* "outputLimit", bytes */
 	unsigned	 name_timeout;		/* "nameTimeout", seconds */
 	unsigned	 keepalive;		/* "keepalive", seconds, 0 = off */
+	struct ssh_conf	 ssh;			/* "ssh" */
+	unsigned	 ssh_login_grace;	/* "sshLoginGrace", seconds */
+	unsigned	 ssh_max_startups;	/* "sshMaxStartups" */
 };
 
 struct config	*config_load(const char *path, char **cause);

@@ -13,6 +13,7 @@
 #define ROOMS_MAX		1024
 #define SHUTDOWN_GRACE_MAX	3600
 #define TEXT_MAX		4096	/* welcome, shutdown and description texts */
+#define PATH_BYTES_MAX		4096	/* file paths in the configuration */
 
 /* Bytes of one formatted chat line: "[" name padded "]: " text CRLF. */
 #define CHAT_LINE_MAX		(USERNAME_LIMIT_MAX + 4 + MESSAGE_LIMIT_MAX * 4 + 2)
