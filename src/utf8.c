@@ -346,7 +346,7 @@ utf8_sanitize(char *s, size_t len)
 				}
 				spaces++;
 			}
-			prev = cp;
+			prev = ' ';	/* U+2800 is a symbol: no base */
 			i += n;
 			continue;
 		}

@@ -172,6 +172,8 @@ static const struct sanitize_case sanitize_cases[] = {
 	{ IN("a\xe2\x80\x8d" "b"), "ab" },		/* ZWJ, no emoji */
 	{ IN("\xef\xb8\x8f" "x"), "x" },		/* VS16, no base */
 	{ IN(" \xef\xb8\x8f" "x"), "x" },		/* VS16 after a space */
+	{ IN("\xe2\xa0\x80\xf3\xa0\x86\x81"), "" },	/* VS after U+2800 */
+	{ IN("a\xe2\xa0\x80\xef\xb8\x8f" "b"), "a\xe2\xa0\x80" "b" },
 	{ IN("a\xef\xb8\x8f\xef\xb8\x8f" "b"),
 	  "a\xef\xb8\x8f" "b" },			/* one VS per base */
 	{ IN("\xf0\x9f\x98\x80\xe2\x80\x8d"),
