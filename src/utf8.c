@@ -59,8 +59,7 @@ static size_t	utf8_decode(const unsigned char *, size_t, uint32_t *);
 static int	utf8_in(const struct utf8_range *, size_t, uint32_t);
 static size_t	utf8_escape(const unsigned char *, size_t);
 static size_t	utf8_string_end(const unsigned char *, size_t);
-static int	utf8_removed(uint32_t);
-static int	utf8_space(uint32_t);
+static int	utf8_removed(uint32_t, uint32_t);
 static int	utf8_kept_anyway(uint32_t, uint32_t, const unsigned char *,
 		    size_t);
 static size_t	utf8_tags(const unsigned char *, size_t, int *);
@@ -231,25 +230,17 @@ utf8_escape(const unsigned char *s, size_t len)
 }
 
 /*
- * Whether cp is invisible or acts on the terminal: a control, format,
- * private-use, surrogate or line/paragraph separator code point, a bidi
- * control, or default-ignorable (which covers ZWJ, variation selectors, tags
- * and the Hangul fillers).
+ * Whether a code point of general category bits gc is invisible or acts on
+ * the terminal: a control, format, private-use, surrogate or line/paragraph
+ * separator code point, or default-ignorable (which covers ZWJ, variation
+ * selectors, tags and the Hangul fillers). Bidi controls are all Cf
+ * (check_utf8 tests that against libunistring over the whole code space).
  */
 static int
-utf8_removed(uint32_t cp)
+utf8_removed(uint32_t cp, uint32_t gc)
 {
-	return (uc_is_general_category_withtable(cp, UTF8_REMOVED) ||
-	    uc_is_property_bidi_control(cp) ||
+	return ((gc & UTF8_REMOVED) != 0 ||
 	    uc_is_property_default_ignorable_code_point(cp));
-}
-
-/* Whether cp shows as blank space: a space separator or a blank cell. */
-static int
-utf8_space(uint32_t cp)
-{
-	return (cp == ' ' || cp == UTF8_BLANK_CELL ||
-	    uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_Zs));
 }
 
 /*
@@ -312,7 +303,7 @@ size_t
 utf8_sanitize(char *s, size_t len)
 {
 	unsigned char	*u = (unsigned char *)s;
-	uint32_t	 cp, prev = 0;
+	uint32_t	 cp, gc, prev = 0;
 	size_t		 i, o, n, end, spaces;
 	int		 flag;
 
@@ -331,11 +322,16 @@ utf8_sanitize(char *s, size_t len)
 			i += utf8_escape(u + i, len - i);
 			continue;
 		}
-		if ((n = utf8_decode(u + i, len - i, &cp)) == 0) {
+		if (u[i] == ' ' || u[i] == '\t') {
+			cp = u[i];	/* no look-up for ASCII spaces */
+			n = 1;
+			gc = UC_CATEGORY_MASK_Zs;
+		} else if ((n = utf8_decode(u + i, len - i, &cp)) == 0) {
 			i++;	/* not UTF-8: drop the byte */
 			continue;
-		}
-		if (cp == '\t' || utf8_space(cp)) {
+		} else
+			gc = uc_general_category(cp).bitmask;
+		if ((gc & UC_CATEGORY_MASK_Zs) != 0 || cp == UTF8_BLANK_CELL) {
 			/* Not at the start (end == 0) and not too many. */
 			if (end != 0 && spaces < MESSAGE_SPACES_MAX) {
 				if (cp == '\t')
@@ -363,14 +359,13 @@ utf8_sanitize(char *s, size_t len)
 			i += n;
 			continue;
 		}
-		if (!utf8_removed(cp) ||
+		if (!utf8_removed(cp, gc) ||
 		    utf8_kept_anyway(cp, prev, u + i + n, len - i - n)) {
 			memmove(u + o, u + i, n);
 			o += n;
 			prev = cp;
 			/* A mark has no width: it does not end a run. */
-			if (!uc_is_general_category_withtable(cp,
-			    UC_CATEGORY_MASK_M))
+			if ((gc & UC_CATEGORY_MASK_M) == 0)
 				spaces = 0;
 			end = o;
 		}
