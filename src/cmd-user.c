@@ -36,3 +36,12 @@ cmd_quit(struct client *c, int argc, char **argv)
 	(void)argv;
 	c->state = CLIENT_QUITTING;
 }
+
+/* :q at the palette: it only leaves the chat view, so say so. */
+void
+cmd_q(struct client *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	client_line(c, MSG_Q_PALETTE);
+}

@@ -22,6 +22,7 @@ static struct cmd_entry cmd_table[] = {
 	    0, 0, cmd_close, 0 },
 	{ "dm", ":dm USER", "talk privately with USER", 1, 1, cmd_dm, 0 },
 	{ "quit", ":quit", "leave the server", 0, 0, cmd_quit, 0 },
+	{ "q", ":q", "in the chat view: back here", 0, 0, cmd_q, 0 },
 };
 
 static struct cmd_entry *cmd_find(const char *name);
@@ -94,5 +95,4 @@ cmd_help_exec(struct client *c, int argc, char **argv)
 	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++)
 		client_printf(c, "  %-24s %s", cmd_table[i].usage,
 		    cmd_table[i].help);
-	client_printf(c, "  %-24s %s", ":q", "in the chat view: back here");
 }

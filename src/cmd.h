@@ -31,5 +31,6 @@ void	cmd_dm(struct client *, int, char **);
 void	cmd_help_exec(struct client *, int, char **);
 void	cmd_listall(struct client *, int, char **);
 void	cmd_quit(struct client *, int, char **);
+void	cmd_q(struct client *, int, char **);
 
 #endif

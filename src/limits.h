@@ -15,6 +15,13 @@
 #define TEXT_MAX		4096	/* welcome, shutdown and description texts */
 #define PATH_BYTES_MAX		4096	/* file paths in the configuration */
 
+/*
+ * Longest run of spaces kept in a message (tabs, U+00A0, U+3000 and other
+ * spaces count): padding cannot push text to the start of another row and
+ * pass for a line of its own; three keep "end.  Next" and small alignment.
+ */
+#define MESSAGE_SPACES_MAX	3
+
 /* Bytes of one formatted chat line: "[" name padded "]: " text CRLF. */
 #define CHAT_LINE_MAX		(USERNAME_LIMIT_MAX + 4 + MESSAGE_LIMIT_MAX * 4 + 2)
 

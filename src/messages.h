@@ -10,6 +10,7 @@
 #define MSG_NAME_LONG		"That username is too long: at most %u characters."
 #define MSG_NAME_CHARS		"A username may only use the letters A-Z a-z, " \
 				"the digits 0-9 and _ . -"
+#define MSG_NAME_NO_ALNUM	"A username needs at least one letter or digit."
 #define MSG_NAME_TAKEN		"The username %s is already taken."
 #define MSG_NAME_OK		"You are connected as %s."
 #define MSG_NAME_TIMEOUT	"Timed out waiting for a username. Goodbye."
@@ -24,6 +25,8 @@
 				"To talk, join a room and type :chat."
 #define MSG_UNKNOWN_COMMAND	"Unknown command :%s. Type :help for the list."
 #define MSG_USAGE		"Usage: %s"
+#define MSG_Q_PALETTE		":q only works in the chat view " \
+				"(:chat enters it, :quit leaves the server)."
 #define MSG_HELP_HEAD		"Commands:"
 #define MSG_ROOMS_HEAD		"Rooms:"
 #define MSG_ROOMS_NONE		"There are no public rooms."
@@ -43,6 +46,8 @@
 #define MSG_CHAT_ENTER		"--- %s: type to talk, :q to leave the view ---"
 #define MSG_CHAT_LEAVE		"--- left the chat view ---"
 #define MSG_CHAT_LINE		"[%-*s]: %s"
+#define MSG_BLANK		"Not sent: nothing visible is left once control " \
+				"and invisible characters are removed."
 #define MSG_TOO_LONG		"Not sent: %zu characters, the limit is %u."
 #define MSG_NOTICE_JOIN		"* %s joined %s"
 #define MSG_NOTICE_LEAVE	"* %s left %s"

@@ -16,6 +16,10 @@
 #include "utf8.h"
 #include "view.h"
 
+/* A name needs one of these besides _ . - */
+#define SESSION_NAME_ALNUM \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
 static void	session_pause_cb(evutil_socket_t fd, short what, void *arg);
 static void	session_name_timeout_cb(evutil_socket_t fd, short what,
 		    void *arg);
@@ -160,13 +164,20 @@ session_flood_ok(struct client *c)
 void
 session_line(struct client *c, char *line, size_t len)
 {
+	size_t raw;
+
 	if (session_handlers[c->state] == NULL || !session_flood_ok(c))
 		return;
 	if (!utf8_valid(line, len)) {
 		session_refuse(c, MSG_BAD_UTF8);
 		return;
 	}
+	raw = len;
 	len = utf8_sanitize(line, len);
+	if (len == 0 && raw != 0 && c->state == CLIENT_CHATVIEW) {
+		session_refuse(c, MSG_BLANK);	/* nothing visible left */
+		return;
+	}
 	session_handlers[c->state](c, line, len);
 }
 
@@ -233,6 +244,8 @@ session_naming(struct client *c, char *line, size_t len)
 		snprintf(why, sizeof why, MSG_NAME_LONG, limit);
 	else if (!config_valid_name(line, limit))
 		snprintf(why, sizeof why, MSG_NAME_CHARS);
+	else if (strpbrk(line, SESSION_NAME_ALNUM) == NULL)
+		snprintf(why, sizeof why, MSG_NAME_NO_ALNUM);
 	else if (client_find(line) != NULL)
 		snprintf(why, sizeof why, MSG_NAME_TAKEN, line);
 	else {

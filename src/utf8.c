@@ -2,6 +2,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <unictype.h>
+#include <uniwidth.h>
+
+#include "limits.h"
 #include "utf8.h"
 
 /*
@@ -12,27 +16,29 @@
 
 #define UTF8_ESC	0x1b
 #define UTF8_BEL	0x07
+#define UTF8_ZWJ	0x200d
+#define UTF8_VS16	0xfe0f
+#define UTF8_BLANK_CELL	0x2800		/* braille pattern blank */
+#define UTF8_BLACK_FLAG	0x1f3f4		/* base of the subdivision flags */
+#define UTF8_TAG_FIRST	0xe0000
+#define UTF8_CANCEL_TAG	0xe007f
+#define UTF8_TAGS_MAX	6		/* tag letters in a flag: "gbsct" */
+
+/*
+ * General categories removed: controls, format characters, surrogates,
+ * private use, line and paragraph separators.
+ */
+#define UTF8_REMOVED	(UC_CATEGORY_MASK_Cc | UC_CATEGORY_MASK_Cf | \
+			 UC_CATEGORY_MASK_Cs | UC_CATEGORY_MASK_Co | \
+			 UC_CATEGORY_MASK_Zl | UC_CATEGORY_MASK_Zp)
+/* What a variation selector may follow. */
+#define UTF8_BASE	(UC_CATEGORY_MASK_L | UC_CATEGORY_MASK_N | \
+			 UC_CATEGORY_MASK_P | UC_CATEGORY_MASK_S)
 
 /* A range of code points, inclusive. */
 struct utf8_range {
 	uint32_t	first;
 	uint32_t	last;
-};
-
-/* Invisible or bidirectional format characters, removed by sanitize. */
-static const struct utf8_range utf8_format[] = {
-	{ 0x00ad, 0x00ad },	/* soft hyphen */
-	{ 0x061c, 0x061c },	/* Arabic letter mark */
-	{ 0x115f, 0x1160 },	/* Hangul fillers */
-	{ 0x180e, 0x180e },	/* Mongolian vowel separator */
-	{ 0x200b, 0x200f },	/* zero width space/joiners, LRM, RLM */
-	{ 0x2028, 0x202e },	/* separators, bidi embeddings */
-	{ 0x2060, 0x206f },	/* word joiner, invisibles, isolates */
-	{ 0x3164, 0x3164 },	/* Hangul filler */
-	{ 0xfeff, 0xfeff },	/* byte order mark */
-	{ 0xffa0, 0xffa0 },	/* halfwidth Hangul filler */
-	{ 0xfff9, 0xfffb },	/* interlinear annotation */
-	{ 0xe0000, 0xe007f }	/* tags */
 };
 
 /* Code points two columns wide. */
@@ -49,16 +55,14 @@ static const struct utf8_range utf8_wide[] = {
 	{ 0x20000, 0x3fffd }
 };
 
-/* Code points of no width of their own. */
-static const struct utf8_range utf8_zero[] = {
-	{ 0x0300, 0x036f },	/* combining diacritical marks */
-	{ 0xfe00, 0xfe0f }	/* variation selectors */
-};
-
 static size_t	utf8_decode(const unsigned char *, size_t, uint32_t *);
 static int	utf8_in(const struct utf8_range *, size_t, uint32_t);
 static size_t	utf8_escape(const unsigned char *, size_t);
 static size_t	utf8_string_end(const unsigned char *, size_t);
+static int	utf8_removed(uint32_t, uint32_t);
+static int	utf8_kept_anyway(uint32_t, uint32_t, const unsigned char *,
+		    size_t);
+static size_t	utf8_tags(const unsigned char *, size_t, int *);
 
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])
 
@@ -225,47 +229,152 @@ utf8_escape(const unsigned char *s, size_t len)
 	}
 }
 
-/* Remove controls, escape sequences and format characters; trim spaces. */
+/*
+ * Whether a code point of general category bits gc is invisible or acts on
+ * the terminal: a control, format, private-use, surrogate or line/paragraph
+ * separator code point, or default-ignorable (which covers ZWJ, variation
+ * selectors, tags and the Hangul fillers). Bidi controls are all Cf
+ * (check_utf8 tests that against libunistring over the whole code space).
+ */
+static int
+utf8_removed(uint32_t cp, uint32_t gc)
+{
+	return ((gc & UTF8_REMOVED) != 0 ||
+	    uc_is_property_default_ignorable_code_point(cp));
+}
+
+/*
+ * Whether removed cp stays because an emoji or its base needs it: a ZWJ
+ * between two emoji, or one variation selector right after a base character
+ * (prev is the last code point kept, 0 if none; rest is what follows cp).
+ */
+static int
+utf8_kept_anyway(uint32_t cp, uint32_t prev, const unsigned char *rest,
+    size_t len)
+{
+	uint32_t	next;
+
+	if (cp == UTF8_ZWJ) {
+		if (!uc_is_property_extended_pictographic(prev) &&
+		    !uc_is_property_emoji_modifier(prev) &&
+		    prev != UTF8_VS16 && prev != UTF8_CANCEL_TAG)
+			return (0);
+		return (utf8_decode(rest, len, &next) != 0 &&
+		    uc_is_property_extended_pictographic(next));
+	}
+	if (uc_is_property_variation_selector(cp))
+		return (prev != 0 &&
+		    uc_is_general_category_withtable(prev, UTF8_BASE));
+	return (0);
+}
+
+/*
+ * Length of the run of tag characters at s; *flag is 1 if the run is what a
+ * subdivision flag (after U+1F3F4) needs: 1 to UTF8_TAGS_MAX tag digits or
+ * small letters, then CANCEL TAG. Longer runs can hide text.
+ */
+static size_t
+utf8_tags(const unsigned char *s, size_t len, int *flag)
+{
+	uint32_t	cp, last = 0;
+	size_t		i, n, tags = 0, letters = 0;
+
+	for (i = 0; i < len; i += n) {
+		n = utf8_decode(s + i, len - i, &cp);
+		if (n == 0 || cp < UTF8_TAG_FIRST || cp > UTF8_CANCEL_TAG)
+			break;
+		if (letters == tags && ((cp >= 0xe0030 && cp <= 0xe0039) ||
+		    (cp >= 0xe0061 && cp <= 0xe007a)))
+			letters++;
+		tags++;
+		last = cp;
+	}
+	*flag = (letters > 0 && letters <= UTF8_TAGS_MAX &&
+	    tags == letters + 1 && last == UTF8_CANCEL_TAG);
+	return (i);
+}
+
+/*
+ * Remove controls, escape sequences and invisible characters, cut runs of
+ * spaces to MESSAGE_SPACES_MAX and trim spaces at both ends. One pass in
+ * place; printable ASCII is copied without a look-up.
+ */
 size_t
 utf8_sanitize(char *s, size_t len)
 {
 	unsigned char	*u = (unsigned char *)s;
-	uint32_t	 cp;
-	size_t		 i, o, n, start;
+	uint32_t	 cp, gc, prev = 0;
+	size_t		 i, o, n, end, spaces;
+	int		 flag;
 
-	i = o = 0;
+	i = o = end = spaces = 0;
 	while (i < len) {
+		if (u[i] > ' ' && u[i] < 0x7f) {
+			do
+				u[o++] = u[i++];
+			while (i < len && u[i] > ' ' && u[i] < 0x7f);
+			prev = u[o - 1];
+			spaces = 0;
+			end = o;
+			continue;
+		}
 		if (u[i] == UTF8_ESC) {
 			i += utf8_escape(u + i, len - i);
 			continue;
 		}
-		if ((n = utf8_decode(u + i, len - i, &cp)) == 0) {
+		if (u[i] == ' ' || u[i] == '\t') {
+			cp = u[i];	/* no look-up for ASCII spaces */
+			n = 1;
+			gc = UC_CATEGORY_MASK_Zs;
+		} else if ((n = utf8_decode(u + i, len - i, &cp)) == 0) {
 			i++;	/* not UTF-8: drop the byte */
 			continue;
+		} else
+			gc = uc_general_category(cp).bitmask;
+		if ((gc & UC_CATEGORY_MASK_Zs) != 0 || cp == UTF8_BLANK_CELL) {
+			/* Not at the start (end == 0) and not too many. */
+			if (end != 0 && spaces < MESSAGE_SPACES_MAX) {
+				if (cp == '\t')
+					u[o++] = ' ';
+				else {
+					memmove(u + o, u + i, n);
+					o += n;
+				}
+				spaces++;
+			}
+			prev = ' ';	/* U+2800 is a symbol: no base */
+			i += n;
+			continue;
 		}
-		if (cp == '\t')
-			u[o++] = ' ';
-		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
-		    utf8_in(utf8_format, nitems(utf8_format), cp))
-			;	/* removed */
-		else {
+		if (cp >= UTF8_TAG_FIRST && cp <= UTF8_CANCEL_TAG) {
+			/* A whole run of tags stays or goes. */
+			n = utf8_tags(u + i, len - i, &flag);
+			if (prev == UTF8_BLACK_FLAG && flag) {
+				memmove(u + o, u + i, n);
+				o += n;
+				prev = UTF8_CANCEL_TAG;
+				spaces = 0;
+				end = o;
+			}
+			i += n;
+			continue;
+		}
+		if (!utf8_removed(cp, gc) ||
+		    utf8_kept_anyway(cp, prev, u + i + n, len - i - n)) {
 			memmove(u + o, u + i, n);
 			o += n;
+			prev = cp;
+			/* A mark has no width: it does not end a run. */
+			if ((gc & UC_CATEGORY_MASK_M) == 0)
+				spaces = 0;
+			end = o;
 		}
 		i += n;
 	}
 
-	/* Trim spaces at both ends. */
-	while (o > 0 && u[o - 1] == ' ')
-		o--;
-	for (start = 0; start < o && u[start] == ' '; start++)
-		;
-	if (start != 0) {
-		memmove(u, u + start, o - start);
-		o -= start;
-	}
-	u[o] = '\0';
-	return (o);
+	/* Spaces after the last character go. */
+	u[end] = '\0';
+	return (end);
 }
 
 /* Display columns of s[0..len). */
@@ -282,8 +391,8 @@ utf8_width(const char *s, size_t len)
 			w++;
 			continue;
 		}
-		if (utf8_in(utf8_zero, nitems(utf8_zero), cp))
-			continue;
+		if (cp >= 0x300 && uc_width(cp, "UTF-8") == 0)
+			continue;	/* marks, ZWJ, selectors */
 		if (utf8_in(utf8_wide, nitems(utf8_wide), cp))
 			w += 2;
 		else

@@ -125,6 +125,24 @@ START_TEST(test_name_refusals)
 }
 END_TEST
 
+/* A name of only _ . - is refused: it needs a letter or a digit. */
+START_TEST(test_name_needs_alnum)
+{
+	static const char *bad[] = { "..", "-", "_", "._-", "----------" };
+	struct tclient *c = tc_connect(&td, "c");
+	size_t i;
+
+	EXPECT(c, MSG_NAME_PROMPT);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		SEND(c, "%s", bad[i]);
+		EXPECT(c, MSG_NAME_NO_ALNUM "\r\n" MSG_NAME_PROMPT);
+	}
+	SEND(c, "_.9");
+	EXPECT(c, MSG_NAME_OK "\r\n" MSG_PROMPT, "_.9");
+	tc_close(c);
+}
+END_TEST
+
 /* Every allowed character, and the shortest name. */
 START_TEST(test_name_chars_ok)
 {
@@ -160,7 +178,7 @@ END_TEST
 START_TEST(test_help)
 {
 	static const char *cmds[] = { ":help", ":rooms", ":join", ":list",
-	    ":listall", ":chat", ":close", ":dm", ":quit" };
+	    ":listall", ":chat", ":close", ":dm", ":quit", ":q" };
 	struct tclient *a = tc_user("alice");
 	size_t i;
 
@@ -183,6 +201,23 @@ START_TEST(test_unknown_and_hint)
 	EXPECT(a, MSG_UNKNOWN_COMMAND "\r\n" MSG_PROMPT, "frobnicate");
 	SEND(a, "hello there");
 	EXPECT(a, MSG_HINT_CHAT "\r\n" MSG_PROMPT);
+	tc_close(a);
+}
+END_TEST
+
+/* :q at the palette says where it works, and the user stays put. */
+START_TEST(test_q_at_palette)
+{
+	struct tclient *a = tc_user("alice");
+
+	SEND(a, ":q");
+	EXPECT(a, MSG_Q_PALETTE "\r\n" MSG_PROMPT);
+	tc_join(a, "general", NULL);
+	SEND(a, ":Q");
+	EXPECT(a, MSG_Q_PALETTE "\r\n" MSG_PROMPT_ROOM, "general", "alice");
+	tc_chat(a, "general");
+	SEND(a, ":q");
+	EXPECT(a, MSG_CHAT_LEAVE "\r\n");
 	tc_close(a);
 }
 END_TEST
@@ -350,10 +385,12 @@ session_suite(void)
 	tc = tcase_daemon("palette", setup);
 	tcase_add_test(tc, test_welcome);
 	tcase_add_test(tc, test_name_refusals);
+	tcase_add_test(tc, test_name_needs_alnum);
 	tcase_add_test(tc, test_name_chars_ok);
 	tcase_add_test(tc, test_name_taken);
 	tcase_add_test(tc, test_help);
 	tcase_add_test(tc, test_unknown_and_hint);
+	tcase_add_test(tc, test_q_at_palette);
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_listall);

@@ -1,8 +1,10 @@
 /* Unit tests of UTF-8 validation, sanitising and measuring (src/utf8.c). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
+#include <unictype.h>
 
 #include "helpers.h"
 #include "utf8.h"
@@ -32,6 +34,12 @@ struct measure_case {
 #define IN(s)	(s), sizeof (s) - 1
 
 static Suite	*utf8_suite(void);
+static int	 lib_removed(uint32_t cp);
+static int	 lib_space(uint32_t cp);
+static size_t	 put_cp(char *s, uint32_t cp);
+static void	 check_context(const char *before, uint32_t cp,
+		     const char *after, const char *want_kept,
+		     const char *want_removed, int keep);
 
 static const struct valid_case valid_cases[] = {
 	{ IN(""), 1 },
@@ -132,7 +140,7 @@ static const struct sanitize_case sanitize_cases[] = {
 	{ IN("a\x7f" "b"), "ab" },
 	{ IN("a\xc2\x80" "b\xc2\x85" "c\xc2\x9b" "d\xc2\x9f"), "abcd" },
 	{ IN("\xc2\x9b" "2J"), "2J" },
-	{ IN("\xc2\xa0x"), "\xc2\xa0x" },		/* NBSP is text */
+	{ IN("a\xc2\xa0x"), "a\xc2\xa0x" },		/* NBSP is text */
 	/* Format characters. */
 	{ IN("abc\xe2\x80\xae" "def"), "abcdef" },	/* U+202E */
 	{ IN("a\xe2\x80\x8b" "b"), "ab" },		/* U+200B */
@@ -152,6 +160,77 @@ static const struct sanitize_case sanitize_cases[] = {
 	  "ab" },					/* tags */
 	{ IN("a\xe2\x80\xa7\xe2\x80\xaf" "b"),
 	  "a\xe2\x80\xa7\xe2\x80\xaf" "b" },		/* U+2027, U+202F */
+	/* Format characters that today's table missed (all Cf). */
+	{ IN("a\xd8\x80" "b\xdb\x9d" "c\xdc\x8f" "d\xe0\xa3\xa2" "e"),
+	  "abcde" },			/* U+0600 U+06DD U+070F U+08E2 */
+	{ IN("a\xf0\x91\x82\xbd" "b\xf0\x93\x90\xb0" "c"),
+	  "abc" },			/* U+110BD U+13430 */
+	{ IN("a\xf0\x9b\xb2\xa0" "b\xf0\x9d\x85\xb3" "c"),
+	  "abc" },			/* U+1BCA0 U+1D173 */
+	{ IN("a\xcd\x8f" "b"), "ab" },			/* U+034F CGJ */
+	{ IN("a\xee\x80\x80" "b"), "ab" },		/* private use */
+	{ IN("a\xe2\x80\x8d" "b"), "ab" },		/* ZWJ, no emoji */
+	{ IN("\xef\xb8\x8f" "x"), "x" },		/* VS16, no base */
+	{ IN(" \xef\xb8\x8f" "x"), "x" },		/* VS16 after a space */
+	{ IN("\xe2\xa0\x80\xf3\xa0\x86\x81"), "" },	/* VS after U+2800 */
+	{ IN("a\xe2\xa0\x80\xef\xb8\x8f" "b"), "a\xe2\xa0\x80" "b" },
+	{ IN("a\xef\xb8\x8f\xef\xb8\x8f" "b"),
+	  "a\xef\xb8\x8f" "b" },			/* one VS per base */
+	{ IN("\xf0\x9f\x98\x80\xe2\x80\x8d"),
+	  "\xf0\x9f\x98\x80" },			/* ZWJ at the end */
+	{ IN("\xf0\x9f\x98\x80\xe2\x80\x8d\xe2\x80\x8d\xf0\x9f\x98\x80"),
+	  "\xf0\x9f\x98\x80\xe2\x80\x8d\xf0\x9f\x98\x80" },	/* one ZWJ */
+	{ IN("\xf0\x9f\x98\x80\xe2\x80\x8d" "a"),
+	  "\xf0\x9f\x98\x80" "a" },			/* ZWJ before a letter */
+	/* Tags only as a flag's subdivision, at most 6 and ended. */
+	{ IN("\xf0\x9f\x8f\xb4\xf3\xa0\x81\xa7\xf3\xa0\x81\xa2x"),
+	  "\xf0\x9f\x8f\xb4x" },			/* no cancel tag */
+	{ IN("\xf0\x9f\x98\x80\xf3\xa0\x81\xa7\xf3\xa0\x81\xbf"),
+	  "\xf0\x9f\x98\x80" },			/* not a black flag */
+	{ IN("\xf0\x9f\x8f\xb4\xf3\xa0\x81\xa1\xf3\xa0\x81\xa1"
+	  "\xf3\xa0\x81\xa1\xf3\xa0\x81\xa1\xf3\xa0\x81\xa1"
+	  "\xf3\xa0\x81\xa1\xf3\xa0\x81\xa1\xf3\xa0\x81\xbf"),
+	  "\xf0\x9f\x8f\xb4" },			/* 7 tags: hidden text */
+	{ IN("\xf0\x9f\x8f\xb4\xf3\xa0\x81\x81\xf3\xa0\x81\xbf"),
+	  "\xf0\x9f\x8f\xb4" },			/* capital tag */
+	{ IN("\xf0\x9f\x8f\xb4\xf3\xa0\x81\xa7\xf3\xa0\x81\xbf\xf3\xa0\x81\xbf"),
+	  "\xf0\x9f\x8f\xb4" },			/* two cancel tags */
+	{ IN("\xf0\x9f\x8f\xb4\xf3\xa0\x81\xbf"),
+	  "\xf0\x9f\x8f\xb4" },			/* no tag letter */
+	/* Emoji sequences stay whole. */
+	{ IN("\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d"
+	  "\xf0\x9f\x91\xa7"),
+	  "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d"
+	  "\xf0\x9f\x91\xa7" },			/* family */
+	{ IN("\xf0\x9f\x8f\xb3\xef\xb8\x8f\xe2\x80\x8d\xf0\x9f\x8c\x88"),
+	  "\xf0\x9f\x8f\xb3\xef\xb8\x8f\xe2\x80\x8d\xf0\x9f\x8c\x88" },
+							/* rainbow flag */
+	{ IN("\xf0\x9f\x91\xa9\xf0\x9f\x8f\xbd\xe2\x80\x8d\xf0\x9f\x92\xbb"),
+	  "\xf0\x9f\x91\xa9\xf0\x9f\x8f\xbd\xe2\x80\x8d\xf0\x9f\x92\xbb" },
+							/* skin tone + ZWJ */
+	{ IN("\xf0\x9f\x8f\xb4\xf3\xa0\x81\xa7\xf3\xa0\x81\xa2\xf3\xa0\x81\xa5"
+	  "\xf3\xa0\x81\xae\xf3\xa0\x81\xa7\xf3\xa0\x81\xbf"),
+	  "\xf0\x9f\x8f\xb4\xf3\xa0\x81\xa7\xf3\xa0\x81\xa2\xf3\xa0\x81\xa5"
+	  "\xf3\xa0\x81\xae\xf3\xa0\x81\xa7\xf3\xa0\x81\xbf" },	/* England */
+	{ IN("1\xef\xb8\x8f\xe2\x83\xa3"), "1\xef\xb8\x8f\xe2\x83\xa3" },	/* keycap */
+	{ IN("\xe8\xbe\xbb\xf3\xa0\x84\x80"),
+	  "\xe8\xbe\xbb\xf3\xa0\x84\x80" },		/* ideographic VS */
+	/* Runs of more than three spaces become three. */
+	{ IN("a          b"), "a   b" },
+	{ IN("a    b     c"), "a   b   c" },
+	{ IN("a\t\t\t\t\tb"), "a   b" },
+	{ IN("a  \x1b[2J  b"), "a   b" },
+	{ IN("a  \xe2\x80\x8b  b"), "a   b" },
+	{ IN("a\xe3\x80\x80\xe3\x80\x80\xe3\x80\x80\xe3\x80\x80\xe3\x80\x80" "b"),
+	  "a\xe3\x80\x80\xe3\x80\x80\xe3\x80\x80" "b" },	/* U+3000 */
+	{ IN("a \xc2\xa0 \xe2\x80\x83 b"), "a \xc2\xa0 b" },	/* mixed */
+	{ IN("a  \xcc\x81  \xcc\x81  b"), "a  \xcc\x81 \xcc\x81" "b" },	/* marks */
+	{ IN("a \xe2\xa0\x80\xe2\xa0\x80\xe2\xa0\x80\xe2\xa0\x80 b"),
+	  "a \xe2\xa0\x80\xe2\xa0\x80" "b" },		/* braille blank */
+	/* Blank once cleaned. */
+	{ IN("\xe3\x80\x80\xc2\xa0\xe2\xa0\x80"), "" },
+	{ IN("\xe2\x80\x8b\xe2\x81\xa0\xe1\x85\x9f\xd8\x80"), "" },
+	{ IN("\xef\xb8\x8f\xe2\x80\x8d"), "" },
 	/* Emoji and their variation selectors stay. */
 	{ IN("hi \xf0\x9f\x98\x80"), "hi \xf0\x9f\x98\x80" },
 	{ IN("\xe2\x9d\xa4\xef\xb8\x8f"), "\xe2\x9d\xa4\xef\xb8\x8f" },
@@ -187,6 +266,8 @@ static const struct measure_case measure_cases[] = {
 	{ IN("e\xcc\x81"), 2, 1 },				/* combining */
 	{ IN("\xe2\x9d\xa4\xef\xb8\x8f"), 2, 1 },		/* VS16 */
 	{ IN("a\xe6\x97\xa5" "b\xf0\x9f\x98\x80"), 4, 6 },
+	{ IN("\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9"), 3, 4 },	/* ZWJ */
+	{ IN("a\xd8\x80"), 2, 1 },				/* Cf */
 };
 
 /* utf8_valid() accepts exactly the well-formed cases. */
@@ -271,6 +352,110 @@ START_TEST(test_sanitize_all_pairs)
 }
 END_TEST
 
+/* Whether the library puts cp in a set the cleaner removes. */
+static int
+lib_removed(uint32_t cp)
+{
+	return (uc_is_general_category(cp, UC_CATEGORY_Cc) ||
+	    uc_is_general_category(cp, UC_CATEGORY_Cf) ||
+	    uc_is_general_category(cp, UC_CATEGORY_Co) ||
+	    uc_is_general_category(cp, UC_CATEGORY_Cs) ||
+	    uc_is_general_category(cp, UC_CATEGORY_Zl) ||
+	    uc_is_general_category(cp, UC_CATEGORY_Zp) ||
+	    uc_is_property_bidi_control(cp) ||
+	    uc_is_property_default_ignorable_code_point(cp));
+}
+
+/* Whether the library calls cp a space (or it is the blank braille cell). */
+static int
+lib_space(uint32_t cp)
+{
+	return (uc_is_general_category(cp, UC_CATEGORY_Zs) || cp == 0x2800);
+}
+
+/* Encode cp as UTF-8 at s; its length. */
+static size_t
+put_cp(char *s, uint32_t cp)
+{
+	unsigned char *u = (unsigned char *)s;
+
+	if (cp < 0x80) {
+		u[0] = cp;
+		return (1);
+	}
+	if (cp < 0x800) {
+		u[0] = 0xc0 | (cp >> 6);
+		u[1] = 0x80 | (cp & 0x3f);
+		return (2);
+	}
+	if (cp < 0x10000) {
+		u[0] = 0xe0 | (cp >> 12);
+		u[1] = 0x80 | ((cp >> 6) & 0x3f);
+		u[2] = 0x80 | (cp & 0x3f);
+		return (3);
+	}
+	u[0] = 0xf0 | (cp >> 18);
+	u[1] = 0x80 | ((cp >> 12) & 0x3f);
+	u[2] = 0x80 | ((cp >> 6) & 0x3f);
+	u[3] = 0x80 | (cp & 0x3f);
+	return (4);
+}
+
+/* Clean before cp after; it must give want_kept if keep, else want_removed. */
+static void
+check_context(const char *before, uint32_t cp, const char *after,
+    const char *want_kept, const char *want_removed, int keep)
+{
+	char in[32], want[32];
+	size_t n, w;
+
+	n = strlen(before);
+	memcpy(in, before, n);
+	n += put_cp(in + n, cp);
+	memcpy(in + n, after, strlen(after));
+	n += strlen(after);
+	if (keep) {
+		w = strlen(want_kept);
+		memcpy(want, want_kept, w);
+		/* want_kept is "x" or "": cp sits after it. */
+		w += put_cp(want + w, cp);
+		memcpy(want + w, after, strlen(after));
+		w += strlen(after);
+	} else {
+		w = strlen(want_removed);
+		memcpy(want, want_removed, w);
+	}
+	want[w] = '\0';
+	ck_assert_msg(utf8_sanitize(in, n) == w && memcmp(in, want, w) == 0,
+	    "U+%04X between \"%s\" and \"%s\": %s, want %s", cp, before,
+	    after, keep ? "removed" : "kept", keep ? "kept" : "removed");
+}
+
+/*
+ * Every code point but ASCII controls (tested above), against libunistring's
+ * own sets: a letter on each side, at the start, and alone.
+ */
+START_TEST(test_sanitize_code_space)
+{
+	uint32_t cp;
+	int removed, space;
+
+	for (cp = 0x20; cp <= 0x10ffff; cp++) {
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;	/* not UTF-8 */
+		removed = lib_removed(cp);
+		space = lib_space(cp);
+		/* A variation selector after a letter stays. */
+		check_context("x", cp, "y", "x", "xy", !removed ||
+		    uc_is_property_variation_selector(cp));
+		/* At the start: nothing to attach to, spaces trimmed. */
+		check_context("", cp, "y", "", "y", !removed && !space);
+		/* Alone: blank unless visible. */
+		check_context("", cp, "", "", "", !removed && !space);
+	}
+}
+END_TEST
+
 /* The utf8 suite. */
 static Suite *
 utf8_suite(void)
@@ -290,6 +475,12 @@ utf8_suite(void)
 	tcase_add_loop_test(tc, test_sanitize, 0,
 	    sizeof sanitize_cases / sizeof sanitize_cases[0]);
 	tcase_add_test(tc, test_sanitize_all_pairs);
+	suite_add_tcase(s, tc);
+
+	/* 3.4 million cleanings: seconds at -O0, more under sanitizers. */
+	tc = tcase_create("code_space");
+	tcase_set_timeout(tc, 4 * T_TCASE);
+	tcase_add_test(tc, test_sanitize_code_space);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("measure");

@@ -231,6 +231,92 @@ START_TEST(test_sanitise)
 }
 END_TEST
 
+/* Emoji sequences arrive byte for byte: ZWJ, VS16, skin tone, tags. */
+START_TEST(test_emoji_whole)
+{
+	static const char *emoji[] = {
+		"\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d"
+		    "\xf0\x9f\x91\xa7",			/* family */
+		"\xe2\x9d\xa4\xef\xb8\x8f",		/* red heart */
+		"\xf0\x9f\x8f\xb3\xef\xb8\x8f\xe2\x80\x8d\xf0\x9f\x8c\x88",
+		"\xf0\x9f\x91\xa9\xf0\x9f\x8f\xbd\xe2\x80\x8d\xf0\x9f\x92\xbb",
+		"\xf0\x9f\x8f\xb4\xf3\xa0\x81\xa7\xf3\xa0\x81\xa2\xf3\xa0\x81\xa5"
+		    "\xf3\xa0\x81\xae\xf3\xa0\x81\xa7\xf3\xa0\x81\xbf",
+	};
+	struct tclient *a, *b;
+	size_t i;
+
+	pair(&a, &b);
+	for (i = 0; i < sizeof emoji / sizeof emoji[0]; i++) {
+		SEND(b, "%s", emoji[i]);
+		EXPECT(a, BOB "%s\r\n", emoji[i]);
+		SEND(b, "say %s ok", emoji[i]);
+		EXPECT(a, BOB "say %s ok\r\n", emoji[i]);
+	}
+	tc_close(a);
+	tc_close(b);
+}
+END_TEST
+
+/* Format and other invisible characters go; nothing but them is refused. */
+START_TEST(test_invisible_gone)
+{
+	static const char *inv[] = {
+		"\xd8\x80", "\xdb\x9d", "\xdc\x8f", "\xe0\xa3\xa2",	/* U+0600 */
+		"\xf0\x91\x82\xbd", "\xf0\x93\x90\xb0",		/* U+110BD */
+		"\xf0\x9b\xb2\xa0", "\xf0\x9d\x85\xb3",		/* U+1BCA0 */
+		"\xe2\x80\x8b", "\xe2\x80\x8d", "\xe2\x81\xa0",	/* U+200B */
+		"\xe1\x85\x9f", "\xe3\x85\xa4", "\xcd\x8f",		/* fillers */
+		"\xee\x80\x80", "\xe1\xa0\x8e", "\xf3\xa0\x80\x81",	/* PUA */
+	};
+	struct tclient *a, *b;
+	char all[128] = "";
+	size_t i;
+
+	pair(&a, &b);
+	for (i = 0; i < sizeof inv / sizeof inv[0]; i++) {
+		SEND(b, "x%sy %zu", inv[i], i);
+		EXPECT(a, BOB "xy %zu\r\n", i);
+		strcat(all, inv[i]);
+	}
+	/* Only invisible characters and spaces: refused, not sent. */
+	SEND(b, " %s \xe2\xa0\x80\xe3\x80\x80 ", all);
+	EXPECT(b, MSG_BLANK "\r\n");
+	SEND(b, "after");
+	EXPECT(a, BOB "after\r\n");
+	ck_assert_msg(strstr(a->last, BOB "\r\n") == NULL,
+	    "a blank message was delivered");
+	tc_close(a);
+	tc_close(b);
+}
+END_TEST
+
+/* Padding cannot push text to the start of another row (runs of 3 stay). */
+START_TEST(test_padding_collapsed)
+{
+	struct tclient *a, *b;
+	char pad[80 * 3 + 1];
+	int i;
+
+	pair(&a, &b);
+	memset(pad, ' ', 80);
+	pad[80] = '\0';
+	SEND(b, "hi%s[alice     ]: my password is hunter2", pad);
+	/* Even the fake name's own padding is cut. */
+	EXPECT(a, BOB "hi   [alice   ]: my password is hunter2\r\n");
+	for (i = 0; i < 80; i++)
+		memcpy(pad + 3 * i, "\xe3\x80\x80", 3);	/* U+3000 */
+	pad[240] = '\0';
+	SEND(b, "ho%s\t\t[eve]: x", pad);
+	EXPECT(a, BOB "ho\xe3\x80\x80\xe3\x80\x80\xe3\x80\x80"
+	    "[eve]: x\r\n");
+	SEND(b, "two  spaces,\tthree   kept");
+	EXPECT(a, BOB "two  spaces, three   kept\r\n");
+	tc_close(a);
+	tc_close(b);
+}
+END_TEST
+
 /* Invalid UTF-8 is refused and not delivered. */
 START_TEST(test_bad_utf8)
 {
@@ -391,6 +477,9 @@ wire_suite(void)
 	tcase_add_test(tc, test_interrupt);
 	tcase_add_test(tc, test_interrupt_after_timing_mark);
 	tcase_add_test(tc, test_sanitise);
+	tcase_add_test(tc, test_emoji_whole);
+	tcase_add_test(tc, test_invisible_gone);
+	tcase_add_test(tc, test_padding_collapsed);
 	tcase_add_test(tc, test_bad_utf8);
 	tcase_add_test(tc, test_overlong_line);
 	suite_add_tcase(s, tc);
