@@ -34,6 +34,7 @@
 #include "listener.h"
 #include "log.h"
 #include "messages.h"
+#include "proto.h"
 #include "room.h"
 #include "server.h"
 #include "session.h"
@@ -322,6 +323,35 @@ client_drained(struct client *c)
 		client_linger(c);
 }
 
+/* Input arrived: decode it chunk by chunk without copying. */
+void
+client_decode(struct client *c, struct evbuffer *in)
+{
+	struct evbuffer_iovec v;
+	size_t len, used;
+	int stopped;
+
+	while ((len = evbuffer_get_length(in)) > 0) {
+		if (c->flags & CLIENT_CLOSING) {
+			server.stats.bytes_in += len;
+			evbuffer_drain(in, len);
+			return;
+		}
+		if (c->flags & CLIENT_PAUSED)
+			break;
+		evbuffer_peek(in, -1, NULL, &v, 1);
+		c->active = server_now();
+		stopped = proto_feed(c->proto, v.iov_base, v.iov_len) != 0;
+		/* A pause leaves the rest queued for when reading resumes. */
+		used = stopped ? proto_consumed(c->proto) : v.iov_len;
+		server.stats.bytes_in += used;
+		evbuffer_drain(in, used);
+		if (stopped)
+			break;
+	}
+	client_input_done(c);
+}
+
 /* A line from the user, framed by the transport or the editor. */
 void
 client_input_line(struct client *c, char *line, size_t len)
@@ -558,7 +588,9 @@ client_free(struct client *c)
 	if (c->resize != NULL)
 		event_free(c->resize);
 	c->tp->free(c);
+	proto_free(c->proto);
 	term_free(c->term);
+	free(c->fingerprint);
 	free(c);
 }
 

@@ -18,6 +18,7 @@ struct event;
 struct evbuffer;
 struct proto;
 struct room;
+struct sshd_conn;
 struct telnet;
 struct term;
 
@@ -67,7 +68,9 @@ struct client {
 	const struct client_transport *tp;
 	struct evbuffer		*out;		/* output not yet sent */
 	struct bufferevent	*bev;		/* telnet: the socket */
-	struct proto		*proto;		/* telnet: the decoder */
+	struct proto		*proto;		/* input framing and telnet */
+	struct sshd_conn	*ssh;		/* SSH: session and channel */
+	char			*fingerprint;	/* SSH: "SHA256:..." of the key */
 	struct term		*term;		/* screen, size, line editor */
 	struct event		*timer;		/* pause, name or close timeout */
 	struct event		*resize;	/* a view redraw after NAWS */
@@ -92,6 +95,8 @@ struct client {
 struct client	*client_new(const struct client_transport *tp, int fd,
 		    const struct sockaddr *sa, socklen_t len,
 		    struct evbuffer *out);
+/* Decode input through c->proto; the rest waits if it pauses or closes. */
+void		 client_decode(struct client *c, struct evbuffer *in);
 /* What a transport reports. */
 void		 client_input_line(struct client *c, char *line, size_t len);
 void		 client_input_key(struct client *c, uint8_t byte);

@@ -63,6 +63,12 @@
 #define LOG_ADDR_WINDOW		60
 #define LOG_ADDRS_MAX		4096
 
+/* SSH: the user name kept, "SHA256:" + base64, one write, input held. */
+#define SSHD_USER_MAX		64
+#define SSHD_FINGERPRINT_MAX	64
+#define SSHD_WRITE_MAX		65536
+#define SSHD_INPUT_MAX		(LINE_MAX_BYTES * 4)
+
 /* Admin protocol: longest request line. */
 #define ADMIN_LINE_MAX		8192
 

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "messages.h"
 #include "server.h"
+#include "sshd.h"
 #include "strmap.h"
 #include "tcp.h"
 #include "xmalloc.h"
@@ -46,14 +47,29 @@ struct log_budget {
 	unsigned		 suppressed;
 };
 
-static struct evconnlistener *listener;
+/* What each listener serves. */
+struct listener_kind {
+	const char	*what;
+	struct client	*(*accept)(int, const struct sockaddr *, socklen_t);
+	int		 (*may_accept)(void);	/* NULL: always */
+};
+
+static const struct listener_kind listener_kinds[] = {
+	{ "telnet", tcp_accept, NULL },
+	{ "SSH", sshd_accept, sshd_may_accept },
+};
+#define LISTENER_TELNET	0
+#define LISTENER_SSH	1
+#define LISTENER_KINDS	(sizeof listener_kinds / sizeof listener_kinds[0])
+
+static struct evconnlistener *listeners[LISTENER_KINDS];
+static unsigned	bound_ports[LISTENER_KINDS];
 static struct event *resume_timer;
 static struct strmap *per_address;	/* key -> connection count */
 static struct strmap *log_budgets;	/* key -> struct log_budget */
 static TAILQ_HEAD(, log_budget) log_list = TAILQ_HEAD_INITIALIZER(log_list);
 static struct log_budget log_shared;	/* for addresses past LOG_ADDRS_MAX */
 static struct event *log_timer;
-static unsigned bound_port;
 
 static void	listener_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		    struct sockaddr *sa, int len, void *arg);
@@ -61,51 +77,67 @@ static void	listener_error_cb(struct evconnlistener *l, void *arg);
 static void	listener_resume_cb(evutil_socket_t fd, short what, void *arg);
 static void	listener_refuse(evutil_socket_t fd, const char *why);
 static int	listener_write_port_file(char **cause);
+static int	listener_bind(size_t kind, const char *host, unsigned port,
+		    char **cause);
 static void	listener_key(const struct sockaddr *sa, char *key);
 static int	listener_may_log_key(const char *key, const char *ip);
 static void	listener_log_cb(evutil_socket_t fd, short what, void *arg);
 static void	listener_log_flush(void);
 
-/* Bind and listen. */
+/* Bind and listen: telnet, and SSH if configured. */
 int
 listener_start(const struct config *cfg, char **cause)
+{
+	if (listener_bind(LISTENER_TELNET, cfg->host, cfg->port, cause) != 0)
+		return (-1);
+	if (cfg->ssh.enabled && listener_bind(LISTENER_SSH, cfg->ssh.host,
+	    cfg->ssh.port, cause) != 0)
+		return (-1);
+	per_address = strmap_new(0);
+	log_budgets = strmap_new(0);
+	resume_timer = evtimer_new(server.base, listener_resume_cb, NULL);
+	log_timer = evtimer_new(server.base, listener_log_cb, NULL);
+	return (listener_write_port_file(cause));
+}
+
+/* One listening socket for a kind of connection. */
+static int
+listener_bind(size_t kind, const char *host, unsigned port, char **cause)
 {
 	struct addrinfo hints, *ai;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof ss;
-	char port[8];
+	struct evconnlistener *l;
+	char service[8];
 	int error;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
 	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof port, "%u", cfg->port);
-	if ((error = getaddrinfo(cfg->host, port, &hints, &ai)) != 0) {
-		xasprintf(cause, "%s: %s", cfg->host, gai_strerror(error));
+	snprintf(service, sizeof service, "%u", port);
+	if ((error = getaddrinfo(host, service, &hints, &ai)) != 0) {
+		xasprintf(cause, "%s: %s", host, gai_strerror(error));
 		return (-1);
 	}
-	listener = evconnlistener_new_bind(server.base, listener_accept_cb,
-	    NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-	    LEV_OPT_CLOSE_ON_EXEC, LISTENER_BACKLOG, ai->ai_addr,
-	    ai->ai_addrlen);
+	l = evconnlistener_new_bind(server.base, listener_accept_cb,
+	    (void *)&listener_kinds[kind], LEV_OPT_CLOSE_ON_FREE |
+	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, LISTENER_BACKLOG,
+	    ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
-	if (listener == NULL) {
-		xasprintf(cause, "cannot listen on %s port %u: %s", cfg->host,
-		    cfg->port, strerror(errno));
+	if (l == NULL) {
+		xasprintf(cause, "cannot listen for %s on %s port %u: %s",
+		    listener_kinds[kind].what, host, port, strerror(errno));
 		return (-1);
 	}
-	evconnlistener_set_error_cb(listener, listener_error_cb);
-	getsockname(evconnlistener_get_fd(listener), (struct sockaddr *)&ss,
-	    &sslen);
-	bound_port = ntohs(ss.ss_family == AF_INET6 ?
+	evconnlistener_set_error_cb(l, listener_error_cb);
+	getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&ss, &sslen);
+	bound_ports[kind] = ntohs(ss.ss_family == AF_INET6 ?
 	    ((struct sockaddr_in6 *)&ss)->sin6_port :
 	    ((struct sockaddr_in *)&ss)->sin_port);
-	per_address = strmap_new(0);
-	log_budgets = strmap_new(0);
-	resume_timer = evtimer_new(server.base, listener_resume_cb, NULL);
-	log_timer = evtimer_new(server.base, listener_log_cb, NULL);
-	log_info("listening on %s port %u", cfg->host, bound_port);
-	return (listener_write_port_file(cause));
+	listeners[kind] = l;
+	log_info("listening for %s on %s port %u", listener_kinds[kind].what,
+	    host, bound_ports[kind]);
+	return (0);
 }
 
 /* For tests on port 0: the real port, written whole (memcached style). */
@@ -119,9 +151,12 @@ listener_write_port_file(char **cause)
 	if (path == NULL)
 		return (0);
 	xasprintf(&tmp, "%s.tmp", path);
+	/* The telnet port, then the SSH port if there is one. */
 	if ((f = fopen(tmp, "w")) == NULL ||
-	    fprintf(f, "%u\n", bound_port) < 0 || fclose(f) != 0 ||
-	    rename(tmp, path) != 0) {
+	    fprintf(f, "%u\n", bound_ports[LISTENER_TELNET]) < 0 ||
+	    (listeners[LISTENER_SSH] != NULL &&
+	    fprintf(f, "%u\n", bound_ports[LISTENER_SSH]) < 0) ||
+	    fclose(f) != 0 || rename(tmp, path) != 0) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		free(tmp);
 		return (-1);
@@ -130,19 +165,23 @@ listener_write_port_file(char **cause)
 	return (0);
 }
 
-/* The port bound. */
+/* The telnet port bound. */
 unsigned
 listener_port(void)
 {
-	return (bound_port);
+	return (bound_ports[LISTENER_TELNET]);
 }
 
 /* Stop accepting (shutdown). */
 void
 listener_stop(void)
 {
-	if (listener != NULL)
-		evconnlistener_disable(listener);
+	size_t i;
+
+	for (i = 0; i < LISTENER_KINDS; i++) {
+		if (listeners[i] != NULL)
+			evconnlistener_disable(listeners[i]);
+	}
 	if (resume_timer != NULL)
 		evtimer_del(resume_timer);
 }
@@ -151,16 +190,20 @@ listener_stop(void)
 void
 listener_free(void)
 {
+	size_t i;
+
 	listener_log_flush();
-	if (listener != NULL)
-		evconnlistener_free(listener);
+	for (i = 0; i < LISTENER_KINDS; i++) {
+		if (listeners[i] != NULL)
+			evconnlistener_free(listeners[i]);
+		listeners[i] = NULL;
+	}
 	if (resume_timer != NULL)
 		event_free(resume_timer);
 	if (log_timer != NULL)
 		event_free(log_timer);
 	strmap_free(per_address);
 	strmap_free(log_budgets);
-	listener = NULL;
 	resume_timer = NULL;
 	log_timer = NULL;
 	per_address = NULL;
@@ -312,11 +355,11 @@ listener_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int len, void *arg)
 {
 	const struct config *cfg = server.cfg;
+	const struct listener_kind *kind = arg;
 	char ip[64], addr[64 + 8], key[LISTENER_KEY_LEN];
 	uintptr_t count;
 
 	(void)l;
-	(void)arg;
 	evutil_make_socket_nonblocking(fd);
 	listener_format_addr(sa, len, ip, sizeof ip, addr, sizeof addr);
 	listener_key(sa, key);
@@ -336,8 +379,16 @@ listener_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		listener_refuse(fd, MSG_ADDRESS_FULL);
 		return;
 	}
+	/* Handshakes cost CPU: past sshMaxStartups, close before any. */
+	if (kind->may_accept != NULL && !kind->may_accept()) {
+		if (listener_may_log_key(key, ip))
+			log_warnx("refused %s: sshMaxStartups (%u) handshakes "
+			    "in progress", addr, cfg->ssh_max_startups);
+		close(fd);
+		return;
+	}
 	strmap_set(per_address, key, (void *)(count + 1));
-	tcp_accept(fd, sa, len);
+	kind->accept(fd, sa, len);
 }
 
 /* A client is gone: one less from its address. */
@@ -381,6 +432,12 @@ listener_resume_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (!server.shutting_down)
-		evconnlistener_enable(listener);
+	size_t i;
+
+	if (server.shutting_down)
+		return;
+	for (i = 0; i < LISTENER_KINDS; i++) {
+		if (listeners[i] != NULL)
+			evconnlistener_enable(listeners[i]);
+	}
 }

@@ -66,6 +66,14 @@
 #define MSG_DM_OPEN		"Private conversation with %s. Type :chat to talk."
 #define MSG_DM_ENDED		"* %s went offline; the conversation ended."
 
+/* SSH. */
+#define MSG_SSH_NO_EXEC		"This server runs no commands: connect " \
+				"without one to chat."
+#define MSG_SSH_NO_SUBSYSTEM	"This server has no subsystems (sftp, scp): " \
+				"connect with plain ssh to chat."
+#define MSG_SSH_NO_FORWARDING	"This server forwards nothing: connect " \
+				"without -A or -X to chat."
+
 /* Operator. */
 #define MSG_BROADCAST		"*** %s"
 #define MSG_SHUTDOWN		"*** The server is shutting down in %u seconds."

@@ -37,6 +37,7 @@ enum proto_state {
 #define PROTO_DISCARD	0x2	/* an overlong line: drop to its end */
 #define PROTO_STOP	0x4	/* a callback called proto_stop() */
 #define PROTO_RAW	0x8	/* bytes to ops->key, no line framing */
+#define PROTO_PLAIN	0x10	/* no telnet: IAC is data */
 
 struct proto {
 	const struct proto_ops	*ops;
@@ -104,6 +105,16 @@ proto_set_raw(struct proto *p, int raw)
 	free(p->pend);
 	p->pend = NULL;
 	p->pend_len = 0;
+}
+
+/* Decode telnet commands (the default) or take every byte as data. */
+void
+proto_set_telnet(struct proto *p, int telnet)
+{
+	if (telnet)
+		p->flags &= ~PROTO_PLAIN;
+	else
+		p->flags |= PROTO_PLAIN;
 }
 
 /* Ask the running proto_feed() to return -1 after the current event. */
@@ -180,7 +191,7 @@ proto_byte(struct proto *p, struct proto_buf *b, uint8_t c)
 {
 	switch (p->state) {
 	case PROTO_DATA:
-		if (c == TELNET_IAC)
+		if (c == TELNET_IAC && !(p->flags & PROTO_PLAIN))
 			p->state = PROTO_IAC;
 		else
 			proto_data(p, b, c);

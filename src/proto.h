@@ -51,6 +51,8 @@ void		 proto_free(struct proto *p);
 int		 proto_feed(struct proto *p, const uint8_t *in, size_t len);
 /* Raw mode: data bytes go to ops->key unframed (a terminal's editor). */
 void		 proto_set_raw(struct proto *p, int raw);
+/* Without telnet (an SSH channel), IAC is a data byte like any other. */
+void		 proto_set_telnet(struct proto *p, int telnet);
 /* Called from a callback: stop decoding after the current event. */
 void		 proto_stop(struct proto *p);
 /* Bytes the last proto_feed() decoded (less than fed after a stop). */

@@ -13,6 +13,7 @@
 #include "messages.h"
 #include "room.h"
 #include "server.h"
+#include "sshd.h"
 #include "strmap.h"
 #include "xmalloc.h"
 
@@ -52,6 +53,8 @@ server_init(struct config *cfg, char **cause)
 	room_configure(cfg);
 	if (admin_start(cfg, cause) != 0)
 		return (-1);
+	if (sshd_init(cfg, cause) != 0)
+		return (-1);
 	if (listener_start(cfg, cause) != 0)
 		return (-1);
 	return (0);
@@ -63,6 +66,7 @@ server_free(void)
 {
 	client_free_all();
 	listener_free();
+	sshd_free();
 	admin_free();
 	room_free_all();
 	strmap_free(server.names);

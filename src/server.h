@@ -1,6 +1,6 @@
 /* The daemon's global state: event base, configuration, clients, counters. */
-#ifndef SERVER_H
-#define SERVER_H
+#ifndef CHATSOCK_SERVER_H	/* libssh/server.h takes SERVER_H */
+#define CHATSOCK_SERVER_H
 
 #include <sys/queue.h>
 

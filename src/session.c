@@ -23,7 +23,7 @@
 static void	session_pause_cb(evutil_socket_t fd, short what, void *arg);
 static void	session_name_timeout_cb(evutil_socket_t fd, short what,
 		    void *arg);
-static void	session_welcome(struct client *c);
+static void	session_welcome(struct client *c, const char *name);
 static void	session_box(struct client *c, const char *text);
 static int	session_flood_ok(struct client *c);
 static void	session_naming(struct client *c, char *line, size_t len);
@@ -48,7 +48,7 @@ session_start(struct client *c)
 	    (CONNECT_PAUSE_MS % 1000) * 1000 };
 
 	if (!server.cfg->connection_timeout) {
-		session_welcome(c);
+		session_welcome(c, NULL);
 		return;
 	}
 	c->state = CLIENT_CONNECTING;
@@ -67,24 +67,43 @@ session_pause_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	event_free(c->timer);
 	c->timer = NULL;
-	session_welcome(c);
+	session_welcome(c, NULL);
 }
 
-/* The welcome box, the version line, then the name prompt. */
+/* A connection that brings its name: no connecting pause, then the name. */
+void
+session_start_named(struct client *c, const char *name)
+{
+	session_welcome(c, name);
+}
+
+/* The welcome box, the version line, then the name prompt or the name. */
 static void
-session_welcome(struct client *c)
+session_welcome(struct client *c, const char *name)
 {
 	struct timeval tv = { server.cfg->name_timeout, 0 };
+	char line[LINE_MAX_BYTES + 1];
+	size_t len;
 
 	session_box(c, server.cfg->welcome_message);
 	client_printf(c, MSG_BANNER, PACKAGE_VERSION);
 	c->state = CLIENT_NAMING;
-	client_prompt(c);
+	if (server.cfg->name_timeout != 0) {
+		c->timer = evtimer_new(server.base, session_name_timeout_cb, c);
+		evtimer_add(c->timer, &tv);
+	}
 	client_enable_read(c);
-	if (server.cfg->name_timeout == 0)
+	if (name == NULL) {
+		client_prompt(c);
 		return;
-	c->timer = evtimer_new(server.base, session_name_timeout_cb, c);
-	evtimer_add(c->timer, &tv);
+	}
+	len = strlen(name);
+	if (len > LINE_MAX_BYTES || !utf8_valid(name, len)) {
+		session_refuse(c, MSG_NAME_CHARS);
+		return;
+	}
+	memcpy(line, name, len + 1);
+	session_naming(c, line, len);
 }
 
 /* The user took too long to choose a name. */

@@ -8,6 +8,8 @@ struct client;
 
 /* A new connection: the connecting pause, then the welcome. */
 void	session_start(struct client *c);
+/* A connection that brings its name (SSH): the welcome, then that name. */
+void	session_start_named(struct client *c, const char *name);
 /* One decoded line from the user. */
 void	session_line(struct client *c, char *line, size_t len);
 /* An input error: tell the user and prompt again. */

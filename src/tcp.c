@@ -134,42 +134,19 @@ tcp_prompted(struct client *c)
 	telnet_prompted(c);
 }
 
-/* Close the socket and free the decoders. */
+/* Close the socket and free the negotiation state. */
 static void
 tcp_free(struct client *c)
 {
 	bufferevent_free(c->bev);
-	proto_free(c->proto);
 	telnet_free(c->telnet);
 }
 
-/* Input arrived: decode it chunk by chunk without copying. */
+/* Input arrived. */
 static void
 tcp_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct client *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	struct evbuffer_iovec v;
-	size_t len, used;
-	int stopped;
-
-	while ((len = evbuffer_get_length(in)) > 0) {
-		if (c->flags & (CLIENT_CLOSING | CLIENT_LINGER)) {
-			server.stats.bytes_in += len;
-			evbuffer_drain(in, len);
-			return;
-		}
-		evbuffer_peek(in, -1, NULL, &v, 1);
-		c->active = server_now();
-		stopped = proto_feed(c->proto, v.iov_base, v.iov_len) != 0;
-		/* A pause leaves the rest queued for when reading resumes. */
-		used = stopped ? proto_consumed(c->proto) : v.iov_len;
-		server.stats.bytes_in += used;
-		evbuffer_drain(in, used);
-		if (stopped)
-			break;
-	}
-	client_input_done(c);
+	client_decode(arg, bufferevent_get_input(bev));
 }
 
 /* The bufferevent sent the rest: writing goes back to tcp_send. */
