@@ -123,13 +123,15 @@ admin_user(const struct client *c)
 	time_t now = server_now();
 	const struct room *r = c->room;
 
-	return (json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:I, s:I}",
+	return (json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:s, s:s?, s:I, s:I}",
 	    "name", c->name,
 	    "room", r != NULL && r->peer[0] == NULL ? r->name : NULL,
 	    "dm", r != NULL && r->peer[0] != NULL ?
 	    room_dm_peer(r, c)->name : NULL,
 	    "view", c->state == CLIENT_CHATVIEW ? "chat" : "palette",
 	    "address", client_addr(c),
+	    "via", c->tp->name,
+	    "fingerprint", c->fingerprint,
 	    "connected", (json_int_t)(now - c->connected),
 	    "idle", (json_int_t)(now - c->active)));
 }

@@ -1101,11 +1101,11 @@ fail:
 	return (-1);
 }
 
-/* One user: NAME ROOM VIEW ADDRESS CONNECTED IDLE. */
+/* One user: NAME ROOM VIEW ADDRESS CONNECTED IDLE VIA KEY. */
 static int
 ctl_user_row(json_t *u, const char **row, char scratch[][64], char **cause)
 {
-	const char	*room, *dm;
+	const char	*room, *dm, *via, *fingerprint;
 	json_int_t	 connected, idle;
 
 	if (ctl_get_string(u, "name", 0, &row[0], cause) != 0 ||
@@ -1114,8 +1114,12 @@ ctl_user_row(json_t *u, const char **row, char scratch[][64], char **cause)
 	    ctl_get_string(u, "view", 0, &row[2], cause) != 0 ||
 	    ctl_get_string(u, "address", 0, &row[3], cause) != 0 ||
 	    ctl_get_int(u, "connected", &connected, cause) != 0 ||
-	    ctl_get_int(u, "idle", &idle, cause) != 0)
+	    ctl_get_int(u, "idle", &idle, cause) != 0 ||
+	    ctl_get_string(u, "via", 1, &via, cause) != 0 ||
+	    ctl_get_string(u, "fingerprint", 1, &fingerprint, cause) != 0)
 		return (-1);
+	row[6] = via != NULL ? via : "-";
+	row[7] = fingerprint != NULL ? fingerprint : "-";
 	if (room != NULL)
 		row[1] = room;
 	else if (dm != NULL) {
@@ -1136,9 +1140,9 @@ ctl_print_users(json_t *reply, __attribute__((unused)) int argc,
     __attribute__((unused)) char **argv, char **cause)
 {
 	static const char	*head[] = { "NAME", "ROOM", "VIEW", "ADDRESS",
-				    "CONNECTED", "IDLE" };
+				    "CONNECTED", "IDLE", "VIA", "KEY" };
 
-	return (ctl_print_table(reply, "users", "user", head, 6, ctl_user_row,
+	return (ctl_print_table(reply, "users", "user", head, 8, ctl_user_row,
 	    cause));
 }
 
