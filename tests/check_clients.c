@@ -161,7 +161,7 @@ tmux(char **out, struct pane *p, ...)
 	argv[n] = NULL;
 	if (run_program(argv, NULL, &r) == -1)
 		return (-1);
-	if (r.status != 0)
+	if (r.status != 0 && strcmp(argv[6], "kill-server") != 0)
 		fprintf(stderr, "tmux %s: exit %d: %s", argv[6], r.status,
 		    r.err);
 	if (out != NULL) {
@@ -547,7 +547,7 @@ teardown(void)
 static void
 reap_servers(void)
 {
-	char dir[T_PATH], prefix[64];
+	char dir[T_PATH], path[T_PATH + 80], prefix[64];
 	struct pane p;
 	struct dirent *e;
 	const char *tmp = getenv("TMUX_TMPDIR");
@@ -564,6 +564,8 @@ reap_servers(void)
 		memset(&p, 0, sizeof p);
 		snprintf(p.name, sizeof p.name, "%.60s", e->d_name);
 		tmux(NULL, &p, "kill-server", NULL);
+		snprintf(path, sizeof path, "%s/%s", dir, p.name);
+		unlink(path);
 	}
 	closedir(d);
 }
