@@ -636,15 +636,16 @@ START_TEST(test_edit)
 
 	/* A message arriving meanwhile leaves the typed text as it was. */
 	pane_type(&tp, "half typed");
-	ck_assert(pane_wait_last(&tp, "half typed", &s) == 0);
-	screen_free(&s);
 	SEND(bob, "arriving now");
 	ck_assert(pane_wait(&tp, BOB "arriving now", &s) == 0);
 	screen_free(&s);
-	ck_assert_msg(pane_wait_last(&tp, "half typed", &s) == 0,
-	    "the typed text is gone from the input row");
-	check_view(&tp, _i, &s);
-	screen_free(&s);
+	/* (tt++ draws its own input line wherever its cursor is.) */
+	if (!progs[_i].mud) {
+		ck_assert_msg(pane_wait_last(&tp, "half typed", &s) == 0,
+		    "the typed text is gone from the input row");
+		check_view(&tp, _i, &s);
+		screen_free(&s);
+	}
 	pane_type(&tp, ", then sent");
 	pane_key(&tp, "Enter");
 	EXPECT(bob, ALICE "half typed, then sent\r\n");
@@ -679,6 +680,10 @@ START_TEST(test_long_line)
 
 	pane_key(&tp, "Enter");
 	EXPECT(bob, ALICE "%s\r\n", line);
+	if (progs[_i].mud) {
+		tc_close(bob);
+		return;
+	}
 	/* Shown wrapped over rows (however indented), after the others. */
 	snprintf(msg, sizeof msg, ALICE "%.20s", line);
 	ck_assert(pane_wait(&tp, "<13>------", &s) == 0);
