@@ -444,14 +444,22 @@ client_resize(struct client *c, unsigned cols, unsigned rows)
 	struct timeval tv = { 0, RESIZE_DELAY_MS * 1000 };
 
 	term_resize(c->term, cols, rows);
-	/* A window being dragged sends many sizes: redraw for the last. */
-	if (c->state != CLIENT_CHATVIEW || c->resize != NULL)
+	if (c->state != CLIENT_CHATVIEW)
 		return;
+	/*
+	 * The first size is drawn at once; a window being dragged sends many
+	 * more, and those are drawn once, for the last, after a quiet spell.
+	 */
+	if (c->resize != NULL) {
+		c->flags |= CLIENT_RESIZED;
+		return;
+	}
+	view_resize(c);
 	c->resize = evtimer_new(server.base, client_resize_cb, c);
 	evtimer_add(c->resize, &tv);
 }
 
-/* The size settled: redraw the chat view once. */
+/* The quiet spell after a redraw is over: draw the last size if new. */
 static void
 client_resize_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -461,8 +469,12 @@ client_resize_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	event_free(c->resize);
 	c->resize = NULL;
+	if (!(c->flags & CLIENT_RESIZED))
+		return;
+	c->flags &= ~CLIENT_RESIZED;
 	if (c->state == CLIENT_CHATVIEW && !(c->flags & CLIENT_CLOSING))
-		view_resize(c);
+		client_resize(c, term_cols_reported(c->term),
+		    term_rows_reported(c->term));
 }
 
 /* Mark a client closing and queue it for the reaper. */

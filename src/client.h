@@ -36,6 +36,7 @@ enum client_state {
 #define CLIENT_LINGER		0x10	/* output sent; reading until EOF */
 #define CLIENT_INTERRUPT	0x20	/* Ctrl-C seen, not yet acted on */
 #define CLIENT_PAUSED		0x40	/* input ignored for a while */
+#define CLIENT_RESIZED		0x80	/* a size came during the resize pause */
 #define CLIENT_DROP		0x100	/* closing without flushing */
 #define CLIENT_FLUSHING		0x200	/* detached, waiting for output to drain */
 #define CLIENT_UNSENT		0x400	/* on the unsent list */

@@ -324,13 +324,13 @@ telnet_offer(struct client *c)
 	if (c->telnet->flags & (TELNET_DECIDED | TELNET_MUD))
 		return;
 	c->telnet->flags |= TELNET_DECIDED;
+	if (c->flags & CLIENT_TERMINAL) {
+		telnet_ask(c, TELNET_WILL, TELOPT_ECHO);
+		telnet_ask(c, TELNET_WILL, TELOPT_SGA);
+		telnet_ask(c, TELNET_DO, TELOPT_SGA);
+	}
 	telnet_ask(c, TELNET_WILL, TELOPT_BINARY);
 	telnet_ask(c, TELNET_DO, TELOPT_BINARY);
-	if (!(c->flags & CLIENT_TERMINAL))
-		return;
-	telnet_ask(c, TELNET_WILL, TELOPT_ECHO);
-	telnet_ask(c, TELNET_WILL, TELOPT_SGA);
-	telnet_ask(c, TELNET_DO, TELOPT_SGA);
 }
 
 /* A prompt waits: without SUPPRESS-GO-AHEAD, say so with IAC GA. */

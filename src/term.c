@@ -115,6 +115,20 @@ term_cols(const struct term *t)
 	return (t->cols < 20 ? 20 : t->cols);
 }
 
+/* The width the client reported, 0 if unknown. */
+unsigned
+term_cols_reported(const struct term *t)
+{
+	return (t->cols);
+}
+
+/* The height the client reported, 0 if unknown. */
+unsigned
+term_rows_reported(const struct term *t)
+{
+	return (t->rows);
+}
+
 /* Rows of the screen; 24 if it did not say. */
 static unsigned
 term_rows(const struct term *t)

@@ -33,6 +33,9 @@ int		 term_mode(const struct term *t);
 /* The size the client reported; 0 is unknown. */
 void		 term_resize(struct term *t, unsigned cols, unsigned rows);
 unsigned	 term_cols(const struct term *t);
+/* The size as reported (0: unknown). */
+unsigned	 term_cols_reported(const struct term *t);
+unsigned	 term_rows_reported(const struct term *t);
 
 /* Input, in TERM_EDIT mode: one byte typed. */
 void		 term_key(struct term *t, uint8_t byte);
