@@ -158,6 +158,10 @@ main(int argc, char **argv)
 	event_base_dispatch(server.base);
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
+	/* The work is done: a late signal must not cut the clean exit short. */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	server_free();
 	log_info("stopped");
 	return (0);
