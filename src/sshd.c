@@ -568,12 +568,23 @@ sshd_started(struct sshd_conn *conn)
 	session_start_named(c, conn->user);
 }
 
-/* A request this server does not serve: say so, then close. */
+/*
+ * A request this server does not serve: say so on the channel's stderr,
+ * which ssh shows even for sftp or a command, then close with status 1.
+ */
 static void
 sshd_refuse(struct sshd_conn *conn, const char *why, const char *reason)
 {
+	char line[256];
+	int n;
+
+	if (conn->c->flags & CLIENT_CLOSING)
+		return;
+	n = snprintf(line, sizeof line, "%s\r\n", why);
+	if (conn->channel != NULL)
+		ssh_channel_write_stderr(conn->channel, line, n);
 	conn->exit_status = 1;
-	client_farewell(conn->c, why, reason);
+	client_close(conn->c, reason);
 }
 
 /*
@@ -699,7 +710,7 @@ sshd_subsystem(ssh_session s, ssh_channel ch, const char *name, void *arg)
 	(void)ch;
 	(void)name;
 	sshd_refuse(arg, MSG_SSH_NO_SUBSYSTEM, "SSH subsystem request refused");
-	return (-1);
+	return (0);
 }
 
 /* Agent forwarding: refused. */
