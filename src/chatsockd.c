@@ -9,6 +9,7 @@
 
 #include <event2/event.h>
 
+#include "accounts.h"
 #include "config.h"
 #include "log.h"
 #include "server.h"
@@ -79,6 +80,13 @@ check_config(const char *path)
 	}
 	config_warn(cfg, warn_cb, (void *)path);
 	config_print(cfg, stdout);
+	if (accounts_load(cfg->accounts_file, &cause) != 0) {
+		fprintf(stderr, "chatsockd: %s\n", cause);
+		free(cause);
+		config_free(cfg);
+		return (1);
+	}
+	accounts_free();
 	fprintf(stderr, "chatsockd: %s: configuration OK\n", path);
 	config_free(cfg);
 	return (0);

@@ -248,6 +248,11 @@ client_prompt(struct client *c)
 	case CLIENT_QUITTING:
 		term_prompt(c->term, MSG_QUIT_CONFIRM);
 		break;
+	case CLIENT_RELEASING:
+		snprintf(prompt, sizeof prompt, MSG_UNREGISTER_CONFIRM,
+		    c->name);
+		term_prompt(c->term, prompt);
+		break;
 	case CLIENT_PALETTE:
 		if (c->room == NULL)
 			snprintf(prompt, sizeof prompt, MSG_PROMPT);
@@ -603,6 +608,7 @@ client_free(struct client *c)
 	proto_free(c->proto);
 	term_free(c->term);
 	free(c->fingerprint);
+	free(c->pubkey);
 	free(c);
 }
 

@@ -12,6 +12,7 @@
 
 #include "limits.h"
 
+struct account;
 struct bufferevent;
 struct client;
 struct event;
@@ -28,6 +29,7 @@ enum client_state {
 	CLIENT_PALETTE,		/* at the command prompt */
 	CLIENT_CHATVIEW,	/* every line is a message */
 	CLIENT_QUITTING,	/* asked "really quit? (y/n)" */
+	CLIENT_RELEASING,	/* asked "release your name? (y/n)" */
 };
 
 #define CLIENT_TERMINAL		0x01	/* a telnet terminal: gets a bell */
@@ -72,6 +74,8 @@ struct client {
 	struct proto		*proto;		/* input framing and telnet */
 	struct sshd_conn	*ssh;		/* SSH: session and channel */
 	char			*fingerprint;	/* SSH: "SHA256:..." of the key */
+	char			*pubkey;	/* SSH: "TYPE BASE64" of the key */
+	struct account		*account;	/* the registered name it holds */
 	struct term		*term;		/* screen, size, line editor */
 	struct event		*timer;		/* pause, name or close timeout */
 	struct event		*resize;	/* a view redraw after NAWS */

@@ -101,6 +101,11 @@ static int	conf_load_ssh(struct conf_ctx *, const struct conf_key *,
 static int	conf_load_path(struct conf_ctx *, const struct conf_key *,
 		    json_t *, void *);
 static json_t	*conf_dump_ssh(const struct conf_key *, const void *);
+static int	conf_load_registration(struct conf_ctx *,
+		    const struct conf_key *, json_t *, void *);
+static json_t	*conf_dump_registration(const struct conf_key *,
+		    const void *);
+static int	conf_validate(struct conf_ctx *, const struct config *);
 static json_t	*conf_dump_uint(const struct conf_key *, const void *);
 static json_t	*conf_dump_bool(const struct conf_key *, const void *);
 static json_t	*conf_dump_real(const struct conf_key *, const void *);
@@ -163,6 +168,12 @@ static const struct conf_key conf_keys[] = {
 	    CF(ssh_login_grace), 1, 3600, 0 },
 	{ "sshMaxStartups", conf_load_uint, conf_dump_uint,
 	    CF(ssh_max_startups), 1, 100000, 0 },
+	{ "registration", conf_load_registration, conf_dump_registration,
+	    CF(registration_open), 0, 1, 0 },
+	{ "guests", conf_load_bool, conf_dump_bool, CF(guests), 0, 1, 0 },
+	{ "telnet", conf_load_bool, conf_dump_bool, CF(telnet), 0, 1, 0 },
+	{ "accountsFile", conf_load_path, conf_dump_string, CF(accounts_file),
+	    0, 0, 0 },
 };
 
 /* The keys of the "ssh" object. */
@@ -649,6 +660,54 @@ conf_load_ssh(struct conf_ctx *ctx, const struct conf_key *key, json_t *v,
 	return (error);
 }
 
+/* "open" (users register themselves) or "closed" (only the operator). */
+static int
+conf_load_registration(struct conf_ctx *ctx, const struct conf_key *key,
+    json_t *v, void *base)
+{
+	const char	*s;
+	int		 open;
+
+	if (!json_is_string(v) || ((s = json_string_value(v)),
+	    strcmp(s, "open") != 0 && strcmp(s, "closed") != 0)) {
+		conf_key_error(ctx, key->name, "expected \"open\" or "
+		    "\"closed\", got %s", json_is_string(v) ?
+		    "another string" : conf_kind(v));
+		return (-1);
+	}
+	open = strcmp(s, "open") == 0;
+	memcpy((char *)base + key->off, &open, sizeof open);
+	return (0);
+}
+
+/* "open" or "closed". */
+static json_t *
+conf_dump_registration(const struct conf_key *key, const void *base)
+{
+	int	open;
+
+	memcpy(&open, (const char *)base + key->off, sizeof open);
+	return (json_string(open ? "open" : "closed"));
+}
+
+/* Settings that contradict each other: nobody could get in. */
+static int
+conf_validate(struct conf_ctx *ctx, const struct config *cfg)
+{
+	if (!cfg->telnet && !cfg->ssh.enabled) {
+		conf_key_error(ctx, "telnet", "false leaves no listener at "
+		    "all: expected an \"ssh\" object, or \"telnet\": true");
+		return (-1);
+	}
+	if (!cfg->guests && !cfg->ssh.enabled) {
+		conf_key_error(ctx, "guests", "false admits registered names "
+		    "only, which connect over SSH: expected an \"ssh\" "
+		    "object, or \"guests\": true");
+		return (-1);
+	}
+	return (0);
+}
+
 /* A non-empty file path without control characters. */
 static int
 conf_load_path(struct conf_ctx *ctx, const struct conf_key *key, json_t *v,
@@ -838,6 +897,10 @@ conf_defaults(struct config *cfg)
 	cfg->ssh.host_key = xstrdup("/var/lib/chatsock/ssh_host_ed25519_key");
 	cfg->ssh_login_grace = 20;
 	cfg->ssh_max_startups = 50;
+	cfg->registration_open = 1;
+	cfg->guests = 1;
+	cfg->telnet = 1;
+	cfg->accounts_file = xstrdup("/var/lib/chatsock/accounts");
 }
 
 /* Free the strings of one room (not the room itself). */
@@ -1010,7 +1073,8 @@ config_load(const char *path, char **cause)
 	cfg = xcalloc(1, sizeof *cfg);
 	cfg->path = xstrdup(path);
 	conf_defaults(cfg);
-	if (conf_walk(&ctx, conf_keys, NKEYS(conf_keys), root, cfg) != 0) {
+	if (conf_walk(&ctx, conf_keys, NKEYS(conf_keys), root, cfg) != 0 ||
+	    conf_validate(&ctx, cfg) != 0) {
 		config_free(cfg);
 		cfg = NULL;
 	}
@@ -1037,6 +1101,7 @@ config_free(struct config *cfg)
 	free(cfg->shutdown_message);
 	free(cfg->ssh.host);
 	free(cfg->ssh.host_key);
+	free(cfg->accounts_file);
 	free(cfg);
 }
 
@@ -1066,6 +1131,17 @@ config_warn(const struct config *cfg, void (*warn)(const char *, void *),
 	if (cfg->nrooms == 0) {
 		warn("rooms: no rooms are configured; users can only send "
 		    "direct messages", arg);
+		n++;
+	}
+	if (!cfg->guests && cfg->telnet) {
+		warn("telnet: with guests off every telnet user is refused "
+		    "(registered names connect over SSH only)", arg);
+		n++;
+	}
+	if (!cfg->guests && cfg->registration_open) {
+		warn("registration: open does nothing with guests off (only "
+		    "registered names get in to register); register names "
+		    "with chatsockctl register", arg);
 		n++;
 	}
 	for (i = 0; i < cfg->nrooms; i++) {

@@ -50,6 +50,10 @@ struct config {
 	struct ssh_conf	 ssh;			/* "ssh" */
 	unsigned	 ssh_login_grace;	/* "sshLoginGrace", seconds */
 	unsigned	 ssh_max_startups;	/* "sshMaxStartups" */
+	int		 registration_open;	/* "registration": "open" */
+	int		 guests;		/* "guests" */
+	int		 telnet;		/* "telnet" */
+	char		*accounts_file;		/* "accountsFile" */
 };
 
 struct config	*config_load(const char *path, char **cause);

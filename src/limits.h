@@ -69,6 +69,10 @@
 #define SSHD_WRITE_MAX		65536
 #define SSHD_INPUT_MAX		(LINE_MAX_BYTES * 4)
 
+/* Accounts: keys one name may have, names one key may own. */
+#define ACCOUNT_KEYS_MAX	16
+#define ACCOUNT_NAMES_PER_KEY	5
+
 /* Admin protocol: longest request line. */
 #define ADMIN_LINE_MAX		8192
 

@@ -88,7 +88,8 @@ static void	listener_log_flush(void);
 int
 listener_start(const struct config *cfg, char **cause)
 {
-	if (listener_bind(LISTENER_TELNET, cfg->host, cfg->port, cause) != 0)
+	if (cfg->telnet && listener_bind(LISTENER_TELNET, cfg->host,
+	    cfg->port, cause) != 0)
 		return (-1);
 	if (cfg->ssh.enabled && listener_bind(LISTENER_SSH, cfg->ssh.host,
 	    cfg->ssh.port, cause) != 0)

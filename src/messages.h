@@ -13,6 +13,9 @@
 #define MSG_NAME_NO_ALNUM	"A username needs at least one letter or digit."
 #define MSG_NAME_TAKEN		"The username %s is already taken."
 #define MSG_NAME_OK		"You are connected as %s."
+#define MSG_NAME_REGISTERED	"%s is registered: connect with ssh to use it."
+#define MSG_NAME_GUESTS_OFF	"Only registered names may connect here, " \
+				"over ssh."
 #define MSG_NAME_TIMEOUT	"Timed out waiting for a username. Goodbye."
 #define MSG_SERVER_FULL		"Sorry, the server is full. Please try again later."
 #define MSG_ADDRESS_FULL	"Sorry, too many connections from your address."
@@ -65,6 +68,29 @@
 #define MSG_DM_OFFLINE		"No user called %s is online."
 #define MSG_DM_OPEN		"Private conversation with %s. Type :chat to talk."
 #define MSG_DM_ENDED		"* %s went offline; the conversation ended."
+
+/* Accounts. */
+#define MSG_REGISTERED		"%s is now registered to your key %s."
+#define MSG_REGISTER_SSH	"Only ssh users can register a name: " \
+				"connect with ssh to register."
+#define MSG_REGISTER_CLOSED	"Registration is closed here: ask an " \
+				"operator."
+#define MSG_REGISTER_ALREADY	"%s is already registered to your key."
+#define MSG_REGISTER_FAILED	"Could not register %s: %s."
+#define MSG_UNREGISTER_CONFIRM	"Release the name %s for anyone to use? (y/n) "
+#define MSG_UNREGISTER_NOT	"%s is not registered."
+#define MSG_UNREGISTERED	"%s is no longer registered."
+#define MSG_UNREGISTER_FAILED	"Could not release %s: %s."
+#define MSG_WHOIS_NONE		"No user called %s is online or registered."
+#define MSG_WHOIS_HEAD		"%s: %s, %s"
+#define MSG_WHOIS_KEY		"  key %s"
+#define MSG_WHOIS_TIMES		"  connected %s ago, idle %s"
+#define MSG_WHOIS_ROOM		"  in room %s"
+#define MSG_WHOIS_SEEN		"  last seen %s"
+#define MSG_WHOIS_NEVER		"  not seen since registered on %s"
+#define MSG_LIST_REGISTERED	"  (* a registered name)"
+#define MSG_OPERATOR_TOOK	"*** An operator registered the name %s to " \
+				"someone else."
 
 /* SSH. */
 #define MSG_SSH_NO_EXEC		"This server runs no commands: connect " \

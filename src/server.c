@@ -5,6 +5,7 @@
 
 #include <event2/event.h>
 
+#include "accounts.h"
 #include "admin.h"
 #include "client.h"
 #include "config.h"
@@ -23,6 +24,7 @@ static void	server_grace_cb(evutil_socket_t fd, short what, void *arg);
 static void	server_check_restart_keys(const struct config *new,
 		    void (*warn)(const char *, void *), void *arg);
 static void	server_warn(const char *msg, void *arg);
+static char	*server_listeners(const struct config *cfg);
 
 /* Where server_warn() sends a warning besides the log. */
 struct server_warner {
@@ -49,11 +51,16 @@ server_init(struct config *cfg, char **cause)
 	server.running.admin_socket = xstrdup(cfg->admin_socket);
 	if (cfg->admin_group != NULL)
 		server.running.admin_group = xstrdup(cfg->admin_group);
+	server.running.listeners = server_listeners(cfg);
+	server.running.accounts_file = xstrdup(cfg->accounts_file);
+	if (accounts_load(cfg->accounts_file, cause) != 0)
+		return (-1);
 	client_init();
 	room_configure(cfg);
-	if (admin_start(cfg, cause) != 0)
-		return (-1);
+	/* Before the admin socket, so that a bad host key leaves none. */
 	if (sshd_init(cfg, cause) != 0)
+		return (-1);
+	if (admin_start(cfg, cause) != 0)
 		return (-1);
 	if (listener_start(cfg, cause) != 0)
 		return (-1);
@@ -79,6 +86,9 @@ server_free(void)
 	free(server.running.host);
 	free(server.running.admin_socket);
 	free(server.running.admin_group);
+	free(server.running.listeners);
+	free(server.running.accounts_file);
+	accounts_free();
 	memset(&server.running, 0, sizeof server.running);
 }
 
@@ -130,6 +140,20 @@ server_check_restart_keys(const struct config *new,
 		warn(msg, arg);
 		free(msg);
 	}
+	if (strcmp(server.running.listeners, (msg = server_listeners(new))) !=
+	    0) {
+		free(msg);
+		xasprintf(&msg, "telnet, ssh: the daemon still serves %s; a "
+		    "change needs a restart", server.running.listeners);
+		warn(msg, arg);
+	}
+	free(msg);
+	if (strcmp(server.running.accounts_file, new->accounts_file) != 0) {
+		xasprintf(&msg, "accountsFile: the daemon still uses %s; a "
+		    "change needs a restart", server.running.accounts_file);
+		warn(msg, arg);
+		free(msg);
+	}
 	if ((server.running.admin_group == NULL) != (group == NULL) ||
 	    (group != NULL && strcmp(server.running.admin_group, group) != 0)) {
 		xasprintf(&msg, "adminGroup: the daemon still serves %s%s%s; a "
@@ -140,6 +164,22 @@ server_check_restart_keys(const struct config *new,
 		warn(msg, arg);
 		free(msg);
 	}
+}
+
+/* What the listeners of cfg are, to compare with the running ones. */
+static char *
+server_listeners(const struct config *cfg)
+{
+	char *s;
+
+	if (cfg->ssh.enabled)
+		xasprintf(&s, "%s, SSH on %s port %u with host key %s",
+		    cfg->telnet ? "telnet" : "no telnet", cfg->ssh.host,
+		    cfg->ssh.port, cfg->ssh.host_key);
+	else
+		xasprintf(&s, "%s, no SSH", cfg->telnet ? "telnet" :
+		    "no telnet");
+	return (s);
 }
 
 /* Swap in a validated configuration. */

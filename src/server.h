@@ -39,6 +39,8 @@ struct server {
 		unsigned	 port;
 		char		*admin_socket;
 		char		*admin_group;	/* NULL if none */
+		char		*listeners;	/* telnet and SSH, as text */
+		char		*accounts_file;
 	} running;
 };
 

@@ -1,10 +1,12 @@
 /* The user's side of a connection: from the welcome to :quit. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <event2/event.h>
 
+#include "accounts.h"
 #include "client.h"
 #include "cmd.h"
 #include "config.h"
@@ -30,6 +32,7 @@ static void	session_naming(struct client *c, char *line, size_t len);
 static void	session_command(struct client *c, char *line, size_t len);
 static void	session_chat(struct client *c, char *line, size_t len);
 static void	session_quitting(struct client *c, char *line, size_t len);
+static void	session_releasing(struct client *c, char *line, size_t len);
 
 /* Line handlers by state; CONNECTING reads nothing. */
 static void (*const session_handlers[])(struct client *, char *, size_t) = {
@@ -38,6 +41,7 @@ static void (*const session_handlers[])(struct client *, char *, size_t) = {
 	[CLIENT_PALETTE] = session_command,
 	[CLIENT_CHATVIEW] = session_chat,
 	[CLIENT_QUITTING] = session_quitting,
+	[CLIENT_RELEASING] = session_releasing,
 };
 
 /* Greet now, or after the pause that slows reconnect floods. */
@@ -220,6 +224,7 @@ session_interrupt(struct client *c)
 	switch (c->state) {
 	case CLIENT_CHATVIEW:
 	case CLIENT_QUITTING:
+	case CLIENT_RELEASING:
 		session_palette(c);
 		break;
 	case CLIENT_NAMING:
@@ -256,6 +261,7 @@ session_naming(struct client *c, char *line, size_t len)
 {
 	char why[160];
 	unsigned limit = server.cfg->username_limit;
+	struct account *a = NULL;
 
 	if (len == 0)
 		snprintf(why, sizeof why, MSG_NAME_EMPTY);
@@ -267,10 +273,21 @@ session_naming(struct client *c, char *line, size_t len)
 		snprintf(why, sizeof why, MSG_NAME_NO_ALNUM);
 	else if (client_find(line) != NULL)
 		snprintf(why, sizeof why, MSG_NAME_TAKEN, line);
+	else if ((a = accounts_find(line)) != NULL &&
+	    !accounts_owns(a, c->fingerprint))
+		snprintf(why, sizeof why, MSG_NAME_REGISTERED, account_name(a));
+	else if (a == NULL && !server.cfg->guests)
+		snprintf(why, sizeof why, MSG_NAME_GUESTS_OFF);
 	else {
 		if (c->timer != NULL) {
 			event_free(c->timer);
 			c->timer = NULL;
+		}
+		if (a != NULL) {
+			/* The owner: under the name as registered. */
+			c->account = a;
+			accounts_seen(a);
+			line = (char *)account_name(a);
 		}
 		client_set_name(c, line);
 		client_printf(c, MSG_NAME_OK, c->name);
@@ -320,6 +337,28 @@ session_chat(struct client *c, char *line, size_t len)
 	}
 	room_say(c, line);
 	view_input_done(c);
+}
+
+/* RELEASING: y gives the name up, n keeps it. */
+static void
+session_releasing(struct client *c, char *line, size_t len)
+{
+	char *cause = NULL;
+
+	(void)len;
+	if (strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0) {
+		if (accounts_unregister(c->name, &cause) != 0) {
+			client_printf(c, MSG_UNREGISTER_FAILED, c->name, cause);
+			free(cause);
+		} else {
+			c->account = NULL;
+			client_printf(c, MSG_UNREGISTERED, c->name);
+		}
+		session_palette(c);
+	} else if (strcasecmp(line, "n") == 0 || strcasecmp(line, "no") == 0)
+		session_palette(c);
+	else
+		client_prompt(c);
 }
 
 /* QUITTING: y leaves, n returns, anything else asks again. */

@@ -596,17 +596,22 @@ sshd_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key,
     char state, void *arg)
 {
 	struct sshd_conn *conn = arg;
-	char fp[SSHD_FINGERPRINT_MAX];
+	char fp[SSHD_FINGERPRINT_MAX], *b64 = NULL;
 
 	(void)s;
 	if (state == SSH_PUBLICKEY_STATE_NONE)
 		return (SSH_AUTH_SUCCESS);
 	if (state != SSH_PUBLICKEY_STATE_VALID ||
-	    sshd_fingerprint(key, fp, sizeof fp) != 0)
+	    sshd_fingerprint(key, fp, sizeof fp) != 0 ||
+	    ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
 		return (SSH_AUTH_DENIED);
 	snprintf(conn->user, sizeof conn->user, "%s", user);
 	free(conn->c->fingerprint);
 	conn->c->fingerprint = xstrdup(fp);
+	free(conn->c->pubkey);
+	xasprintf(&conn->c->pubkey, "%s %s",
+	    ssh_key_type_to_char(ssh_key_type(key)), b64);
+	ssh_string_free_char(b64);
 	conn->flags |= SSHD_AUTHED;
 	return (SSH_AUTH_SUCCESS);
 }
@@ -650,7 +655,7 @@ sshd_pty(ssh_session s, ssh_channel ch, const char *term, int cols, int rows,
 	(void)term;
 	(void)pxw;
 	(void)pxh;
-	if (conn->flags & SSHD_SHELL)
+	if ((conn->flags & SSHD_SHELL) || (conn->c->flags & CLIENT_CLOSING))
 		return (-1);
 	conn->flags |= SSHD_PTY;
 	conn->cols = cols < 0 ? 0 : (unsigned)cols;
@@ -685,7 +690,8 @@ sshd_shell(ssh_session s, ssh_channel ch, void *arg)
 
 	(void)s;
 	(void)ch;
-	if (conn->flags & SSHD_SHELL)
+	/* Not twice, and not after a refusal closed the connection. */
+	if ((conn->flags & SSHD_SHELL) || (conn->c->flags & CLIENT_CLOSING))
 		return (-1);
 	sshd_started(conn);
 	return (0);

@@ -63,6 +63,7 @@ static const char *defaults[][2] = {
 	{ "host", "\"127.0.0.1\"" },
 	{ "port", "0" },
 	{ "adminSocket", "\"@DIR@/admin.sock\"" },
+	{ "accountsFile", "\"@DIR@/accounts\"" },
 	{ "shutdownGrace", "0" },
 	{ "connectionTimeout", "false" },
 	{ "floodRate", "0" },

@@ -1,0 +1,42 @@
+/*
+ * Registered names: each belongs to one or more SSH public keys. Loaded from
+ * accountsFile at start; every change rewrites the file atomically first
+ * and takes effect only once it is on disk.
+ */
+#ifndef ACCOUNTS_H
+#define ACCOUNTS_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct account;
+
+/* Read path (a missing file is an empty registry); -1 and "file:line: ..." if not. */
+int		 accounts_load(const char *path, char **cause);
+void		 accounts_free(void);
+size_t		 accounts_count(void);
+/* The account of name (any case), or NULL. */
+struct account	*accounts_find(const char *name);
+/* Whether a key with this "SHA256:..." fingerprint owns the account. */
+int		 accounts_owns(const struct account *a, const char *fingerprint);
+/* Now is a time the owner was seen (kept in memory, written with the next change). */
+void		 accounts_seen(struct account *a);
+/*
+ * Give name to the keys (OpenSSH "TYPE BASE64" lines), or add them to its
+ * account; written to disk before it counts. -1 and cause if refused.
+ */
+int		 accounts_register(const char *name, const char *const *keys,
+		     size_t nkeys, char **cause);
+/* Release name; -1 and cause if it is not registered or cannot be written. */
+int		 accounts_unregister(const char *name, char **cause);
+
+/* Reading an account. */
+const char	*account_name(const struct account *a);
+time_t		 account_registered(const struct account *a);
+time_t		 account_seen(const struct account *a);	/* 0: never */
+size_t		 account_nkeys(const struct account *a);
+const char	*account_fingerprint(const struct account *a, size_t i);
+/* Every account, sorted by name, into a malloc'd array of *n. */
+struct account	**accounts_sorted(size_t *n);
+
+#endif
