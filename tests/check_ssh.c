@@ -35,9 +35,13 @@
 #define BOB		"[bob       ]: "
 #define BASE		"\"usernameLimit\": 10"
 
-/* Slow reader: messages of 150 characters in batches, and a bound. */
+/*
+ * Slow reader: messages of 500 characters in batches, and a bound past the
+ * libssh client's channel window (1,280,000 bytes) plus outputLimit.
+ */
+#define SLOW_LEN	500
 #define SLOW_BATCH	50
-#define SLOW_MAX	4000
+#define SLOW_MAX	6000
 /* Handshakes left hanging, and the sshMaxStartups they run into. */
 #define STORM		200
 #define STARTUPS	50
@@ -75,7 +79,8 @@ setup(void)
 static void
 setup_slow(void)
 {
-	ssh_daemon_start(BASE ", \"outputLimit\": 65536");
+	ssh_daemon_start(BASE ", \"outputLimit\": 65536, "
+	    "\"messageLimit\": 500");
 }
 
 /* Room for the storm in the connection limits; sshMaxStartups 50. */
@@ -751,7 +756,7 @@ START_TEST(test_slow_reader)
 	struct tclient *slow = sc_new(&td, "slow", "slow", 4096);
 	struct tclient *all[3] = { fast, talk, sfast };
 	ssh_key key = sc_keygen();
-	char text[160], *batch;
+	char text[SLOW_LEN + 1], *batch, *log;
 	size_t blen;
 	FILE *f;
 	int sent = 0, gone_at = -1, i, j;
@@ -772,8 +777,8 @@ START_TEST(test_slow_reader)
 		f = open_memstream(&batch, &blen);
 		for (i = sent + 1; i <= sent + SLOW_BATCH; i++) {
 			snprintf(text, sizeof text, "m%05d ", i);
-			memset(text + 7, 'x', 143);
-			fprintf(f, "%.150s\n", text);
+			memset(text + 7, 'x', SLOW_LEN - 7);
+			fprintf(f, "%.*s\n", SLOW_LEN, text);
 		}
 		fclose(f);
 		ck_assert(tc_send_raw(talk, batch, blen) == 0);
@@ -799,6 +804,10 @@ START_TEST(test_slow_reader)
 	    sent);
 	fprintf(stderr, "slow SSH reader dropped after %d messages\n",
 	    gone_at);
+	log = read_file(td.log);
+	ck_assert_msg(log != NULL && strstr(log, "output limit") != NULL,
+	    "no log line says slow passed the output limit");
+	free(log);
 	EXPECT_CLOSED(slow);
 	tc_close(slow);
 	tc_close(fast);
