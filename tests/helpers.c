@@ -292,7 +292,10 @@ daemon_start(struct daemon *d, const char *json)
 	deadline = now_ms() + 10000L * t_slow();
 	for (;;) {
 		if ((text = read_file(portfile)) != NULL) {
+			/* The telnet port, then the SSH port if it listens. */
 			d->port = atoi(text);
+			if ((colon = strchr(text, '\n')) != NULL)
+				d->ssh_port = atoi(colon + 1);
 			free(text);
 			if (d->port > 0)
 				return;
@@ -411,12 +414,31 @@ tc_connect_from(struct daemon *d, const char *src, const char *label,
 	return (c);
 }
 
+/* A client that moves its bytes through ops. */
+struct tclient *
+tc_new_ops(const char *label, const struct tc_ops *ops, void *arg)
+{
+	struct tclient *c;
+
+	c = calloc(1, sizeof *c);
+	ck_assert(c != NULL);
+	snprintf(c->label, sizeof c->label, "%s", label);
+	c->buf = malloc(1);
+	ck_assert(c->buf != NULL);
+	c->fd = -1;
+	c->ops = ops;
+	c->arg = arg;
+	return (c);
+}
+
 /* Close the connection and free the client. */
 void
 tc_close(struct tclient *c)
 {
 	if (c == NULL)
 		return;
+	if (c->ops != NULL)
+		c->ops->close(c);
 	if (c->fd != -1)
 		close(c->fd);
 	free(c->buf);
@@ -431,6 +453,8 @@ tc_send_raw(struct tclient *c, const void *buf, size_t len)
 	const char *p = buf;
 	ssize_t n;
 
+	if (c->ops != NULL)
+		return (c->ops->send(c, buf, len));
 	while (len > 0) {
 		if ((n = send(c->fd, p, len, MSG_NOSIGNAL)) == -1) {
 			if (errno == EINTR)
@@ -477,9 +501,19 @@ tc_fill(struct tclient *c, int timeout_ms)
 
 	if (c->closed)
 		return (-1);
-	if (poll(&pfd, 1, timeout_ms < 0 ? 0 : timeout_ms) <= 0)
+	if (c->ops != NULL) {
+		if ((n = c->ops->recv(c, tmp, sizeof tmp,
+		    timeout_ms < 0 ? 0 : timeout_ms)) == 0)
+			return (0);
+		if (n < 0) {
+			c->closed = 1;
+			return (-1);
+		}
+	} else if (poll(&pfd, 1, timeout_ms < 0 ? 0 : timeout_ms) <= 0)
 		return (0);
-	if ((n = recv(c->fd, tmp, sizeof tmp, 0)) <= 0) {
+	else
+		n = recv(c->fd, tmp, sizeof tmp, 0);
+	if (n <= 0) {
 		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			return (0);
 		c->closed = 1;

@@ -31,6 +31,7 @@ struct daemon {
 	char	 log[T_PATH];		/* DIR/stderr.log */
 	char	 host[64];
 	int	 port;
+	int	 ssh_port;		/* 0 if no SSH listener */
 	pid_t	 pid;			/* 0 if not running or external */
 };
 
@@ -55,9 +56,24 @@ char		*test_mkdtemp(void);
 void		 write_file(const char *path, const char *text);
 char		*read_file(const char *path);		/* NULL if absent */
 
+struct tclient;
+
+/*
+ * How a client that is not a plain TCP socket moves its bytes (an SSH
+ * channel, a pty): recv gives up to len bytes within timeout_ms, 0 if none
+ * came, -1 once the other side is gone; send gives 0 or -1; close frees arg.
+ */
+struct tc_ops {
+	ssize_t	 (*recv)(struct tclient *, void *, size_t, int);
+	int	 (*send)(struct tclient *, const void *, size_t);
+	void	 (*close)(struct tclient *);
+};
+
 /* A blocking test client; every wait has a timeout. */
 struct tclient {
-	int		 fd;
+	int		 fd;		/* -1 with ops */
+	const struct tc_ops *ops;	/* NULL: fd is a TCP socket */
+	void		*arg;		/* ops' own state */
 	char		 label[40];	/* name in diagnostics */
 	unsigned char	*buf;		/* received bytes, raw */
 	size_t		 len;
@@ -78,6 +94,9 @@ struct tclient	*tc_connect(struct daemon *d, const char *label);
 struct tclient	*tc_connect_from(struct daemon *d, const char *src,
 		     const char *label, int rcvbuf);
 void		 tc_close(struct tclient *c);
+/* A client whose bytes go through ops (see struct tc_ops). */
+struct tclient	*tc_new_ops(const char *label, const struct tc_ops *ops,
+		     void *arg);
 int		 tc_send_raw(struct tclient *c, const void *buf, size_t len);
 /* Send text plus "\n". */
 int		 tc_send_line(struct tclient *c, const char *fmt, ...)
@@ -155,6 +174,7 @@ void		 run_result_free(struct run_result *r);
 			    T_WAIT) == 0, "%s did not receive raw bytes", (c)->label)
 #define EXPECT_NOT(c, s) ck_assert_msg(tc_expect_not((c), (s), T_QUIET) == 0, \
 			    "%s received \"%s\"", (c)->label, (s))
+#undef NO_DATA		/* <netdb.h>'s, through libssh.h: not used here */
 #define NO_DATA(c)	ck_assert_msg(tc_no_data((c), T_QUIET) == 0, \
 			    "%s received data", (c)->label)
 #define EXPECT_CLOSED(c) ck_assert_msg(tc_expect_closed((c), T_WAIT) == 0, \
