@@ -21,6 +21,12 @@ static struct cmd_entry cmd_table[] = {
 	{ "close", ":close", "leave your room or conversation",
 	    0, 0, cmd_close, 0 },
 	{ "dm", ":dm USER", "talk privately with USER", 1, 1, cmd_dm, 0 },
+	{ "whois", ":whois USER", "who USER is: registered or guest, how "
+	    "connected", 1, 1, cmd_whois, 0 },
+	{ "register", ":register", "make your name yours (ssh users): only "
+	    "your key can use it", 0, 0, cmd_register, 0 },
+	{ "unregister", ":unregister", "give your registered name up",
+	    0, 0, cmd_unregister, 0 },
 	{ "quit", ":quit", "leave the server", 0, 0, cmd_quit, 0 },
 	{ "q", ":q", "in the chat view: back here", 0, 0, cmd_q, 0 },
 };

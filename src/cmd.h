@@ -32,5 +32,8 @@ void	cmd_help_exec(struct client *, int, char **);
 void	cmd_listall(struct client *, int, char **);
 void	cmd_quit(struct client *, int, char **);
 void	cmd_q(struct client *, int, char **);
+void	cmd_register(struct client *, int, char **);
+void	cmd_unregister(struct client *, int, char **);
+void	cmd_whois(struct client *, int, char **);
 
 #endif

@@ -506,8 +506,9 @@ write_config(const char *rooms)
 
 	snprintf(text, sizeof text, "{\n  \"host\": \"127.0.0.1\",\n"
 	    "  \"port\": 0,\n  \"adminSocket\": \"%s\",\n"
+	    "  \"accountsFile\": \"%s/accounts\",\n"
 	    "  \"shutdownGrace\": 0,\n  \"connectionTimeout\": false,\n"
-	    "  \"floodRate\": 0,\n  %s\n}\n", td.admin, rooms);
+	    "  \"floodRate\": 0,\n  %s\n}\n", td.admin, td.dir, rooms);
 	write_file(td.config, text);
 }
 
@@ -1678,7 +1679,8 @@ START_TEST(test_reload_warnings)
 	snprintf(text, sizeof text, "{ \"host\": \"127.0.0.1\", "
 	    "\"port\": 22999, \"adminSocket\": \"%s.new\", "
 	    "\"shutdownGrace\": 0, \"connectionTimeout\": false, "
-	    "\"rooms\": {} }\n", td.admin);
+	    "\"accountsFile\": \"%s/accounts\", \"rooms\": {} }\n",
+	    td.admin, td.dir);
 	write_file(td.config, text);
 	for (i = 0; i < 2; i++) {	/* the second time too */
 		ck_assert_int_eq(ctl_run(&out, &err, "reload", NULL), 0);
