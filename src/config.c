@@ -158,6 +158,8 @@ static const struct conf_key conf_keys[] = {
 	    0, 86400, 0 },
 	{ "keepalive", conf_load_uint, conf_dump_uint, CF(keepalive),
 	    0, 86400, 0 },
+	{ "dmLimit", conf_load_uint, conf_dump_uint, CF(dm_limit),
+	    1, DM_LIMIT_MAX, 0 },
 	{ "ssh", conf_load_ssh, conf_dump_ssh, 0, 0, 0, 0, 0 },
 	{ "sshLoginGrace", conf_load_uint, conf_dump_uint,
 	    CF(ssh_login_grace), 1, 3600, 0 },
@@ -838,6 +840,7 @@ conf_defaults(struct config *cfg)
 	cfg->ssh.host_key = xstrdup("/var/lib/chatsock/ssh_host_ed25519_key");
 	cfg->ssh_login_grace = 20;
 	cfg->ssh_max_startups = 50;
+	cfg->dm_limit = 20;
 }
 
 /* Free the strings of one room (not the room itself). */

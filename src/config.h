@@ -50,6 +50,7 @@ struct config {
 	struct ssh_conf	 ssh;			/* "ssh" */
 	unsigned	 ssh_login_grace;	/* "sshLoginGrace", seconds */
 	unsigned	 ssh_max_startups;	/* "sshMaxStartups" */
+	unsigned	 dm_limit;		/* "dmLimit", DMs per user */
 };
 
 struct config	*config_load(const char *path, char **cause);

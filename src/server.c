@@ -8,6 +8,7 @@
 #include "admin.h"
 #include "client.h"
 #include "config.h"
+#include "guard.h"
 #include "listener.h"
 #include "log.h"
 #include "messages.h"
@@ -16,6 +17,7 @@
 #include "sshd.h"
 #include "strmap.h"
 #include "xmalloc.h"
+#include "verify.h"
 
 struct server server;
 
@@ -50,6 +52,8 @@ server_init(struct config *cfg, char **cause)
 	if (cfg->admin_group != NULL)
 		server.running.admin_group = xstrdup(cfg->admin_group);
 	client_init();
+	if (verify_start(cause) != 0)
+		return (-1);
 	room_configure(cfg);
 	if (admin_start(cfg, cause) != 0)
 		return (-1);
@@ -60,10 +64,12 @@ server_init(struct config *cfg, char **cause)
 	return (0);
 }
 
-/* Free everything, clients first. */
+/* Free everything: pending checks, then clients. */
 void
 server_free(void)
 {
+	verify_stop();
+	guard_free();
 	client_free_all();
 	listener_free();
 	sshd_free();
