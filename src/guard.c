@@ -45,12 +45,13 @@ struct guard_entry {
 	double			 seen;
 	/* An address. */
 	unsigned		 guesses;	/* counted, not given back */
+	int			 refused;	/* a room's budget refused it */
 	double			 blocked_until;
 	/* A room name. */
 	double			 tokens[2];
 	double			 stamp;
 	unsigned		 wrong;		/* since the last log line */
-	unsigned		 refused;
+	unsigned		 refusals;
 	double			 logged;
 };
 
@@ -237,14 +238,14 @@ guard_refill(struct guard_entry *r, double now)
 static void
 guard_log(struct guard_entry *r, const char *label, double now)
 {
-	if (r->wrong + r->refused < JOIN_ROOM_BURST ||
+	if (r->wrong + r->refusals < JOIN_ROOM_BURST ||
 	    now - r->logged < JOIN_LOG_SECONDS)
 		return;
 	log_warnx("password guessing at %s%s: %u wrong, %u refused in the "
 	    "last %u s", label != NULL ? "room " : "an unknown room",
-	    label != NULL ? label : "", r->wrong, r->refused,
+	    label != NULL ? label : "", r->wrong, r->refusals,
 	    r->logged == 0 ? JOIN_LOG_SECONDS : guard_secs(now - r->logged));
-	r->wrong = r->refused = 0;
+	r->wrong = r->refusals = 0;
 	r->logged = now;
 }
 
@@ -266,9 +267,11 @@ guard_admit(struct guard_ticket *t, const struct sockaddr_storage *sa,
 		return (guard_secs(a->blocked_until - now));
 	r = guard_get(&guard_rooms, t->room, t->roomlen, now, 1);
 	guard_refill(r, now);
-	lane = a->guesses == 0 ? GUARD_CLEAN : GUARD_FAILED;
+	/* An address refused once is clean no more: one try at that lane. */
+	lane = a->guesses == 0 && !a->refused ? GUARD_CLEAN : GUARD_FAILED;
 	if (r->tokens[lane] < 1) {
-		r->refused++;
+		a->refused = 1;
+		r->refusals++;
 		guard_log(r, label, now);
 		return (guard_secs((1 - r->tokens[lane]) / guard_rate[lane]));
 	}
