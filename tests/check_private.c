@@ -34,6 +34,7 @@
 
 static void	 setup(void);
 static void	 setup_none(void);
+static void	 setup_dm_limit(void);
 static char	*make_hash(const char *password);
 static void	 start_with_hash(const char *hash);
 static const char *tool(const char *var, const char *fallback);
@@ -59,6 +60,13 @@ setup(void)
 
 	start_with_hash(hash);
 	free(hash);
+}
+
+/* dmLimit 2. */
+static void
+setup_dm_limit(void)
+{
+	daemon_start(&td, "\"dmLimit\": 2");
 }
 
 /* Tests that start their own daemon. */
@@ -435,6 +443,192 @@ START_TEST(test_dm_ends)
 	EXPECT_NOT(b, "old");
 	tc_close(a);
 	tc_close(b);
+}
+END_TEST
+
+/*
+ * Six :dm at the same user make one notice and one bell, not six: one a
+ * minute per pair, even across :close and a fresh DM.
+ */
+START_TEST(test_dm_bell_once)
+{
+	static const char naws[] = "\xff\xfb\x1f\xff\xfa\x1f\x00\x50\x00\x18"
+	    "\xff\xf0";
+	struct tclient *t = tc_connect(&td, "bob");
+	struct tclient *a = tc_user("alice");
+	struct tclient *c = tc_user("carol");
+	size_t n;
+	int i;
+
+	ck_assert(tc_send_raw(t, naws, sizeof naws - 1) == 0);
+	ck_assert(tc_login(t, "bob") == 0);
+	tc_drain(t, 100);
+	for (i = 0; i < 6; i++) {
+		SEND(a, ":dm bob");
+		EXPECT(a, MSG_DM_OPEN "\r\n", "bob");
+	}
+	SEND(a, ":close");
+	EXPECT(a, MSG_LEFT_DM "\r\n", "bob");
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN "\r\n", "bob");
+	SEND(c, ":dm bob");		/* another sender: its own notice */
+	EXPECT(c, MSG_DM_OPEN "\r\n", "bob");
+	ck_assert_msg(tc_expect(t, "carol wants to talk", T_WAIT) == 0,
+	    "no notice from carol");
+	n = t->consumed;
+	ck_assert_msg(count(t->last, "wants to talk privately") == 2,
+	    "bob got: %s", t->last);
+	ck_assert_msg(count(t->last, "\a") == 2, "bells: %s", t->last);
+	ck_assert_msg(tc_expect_not(t, "wants to talk", 500) == 0 && n > 0,
+	    "more notices");
+	tc_close(a);
+	tc_close(c);
+	tc_close(t);
+}
+END_TEST
+
+/*
+ * :close ends a DM: the other end, in its view, is told and back at the
+ * palette; the history is gone.
+ */
+START_TEST(test_dm_close_told)
+{
+	struct tclient *a = tc_user("alice");
+	struct tclient *b = tc_user("bob");
+
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	SEND(b, ":dm alice");
+	EXPECT(b, MSG_DM_OPEN, "alice");
+	tc_chat(a, "dm:bob");
+	tc_chat(b, "dm:alice");
+	SEND(a, "before close");
+	EXPECT(b, ALICE "before close\r\n");
+	SEND(a, ":q");
+	EXPECT(a, MSG_CHAT_LEAVE);
+	SEND(a, ":close");
+	EXPECT(a, MSG_LEFT_DM "\r\n" MSG_PROMPT, "bob");
+	EXPECT(b, MSG_DM_CLOSED "\r\n" MSG_PROMPT, "alice");
+	SEND(b, "not a message");
+	EXPECT(b, MSG_HINT_CHAT);
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	SEND(a, ":chat");
+	EXPECT(a, MSG_CHAT_ENTER "\r\n", "dm:bob");
+	NO_DATA(a);		/* a new DM: nothing from before */
+	tc_close(a);
+	tc_close(b);
+}
+END_TEST
+
+/*
+ * Moving to a room or another DM steps out of a DM: the other end, in it,
+ * is told; coming back finds the history.
+ */
+START_TEST(test_dm_away_told)
+{
+	struct tclient *a = tc_user("alice");
+	struct tclient *b = tc_user("bob");
+
+	tc_user("carol");
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	SEND(b, ":dm alice");
+	EXPECT(b, MSG_DM_OPEN, "alice");
+	tc_chat(b, "dm:alice");
+	tc_chat(a, "dm:bob");
+	SEND(a, "kept line");
+	EXPECT(b, ALICE "kept line\r\n");
+	SEND(a, ":q");
+	EXPECT(a, MSG_CHAT_LEAVE);
+	tc_join(a, "general", NULL);
+	EXPECT(b, MSG_DM_AWAY "\r\n", "alice");
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	SEND(a, ":dm carol");
+	EXPECT(a, MSG_DM_OPEN, "carol");
+	EXPECT(b, MSG_DM_AWAY "\r\n", "alice");
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	tc_chat(a, "dm:bob");
+	EXPECT(a, ALICE "kept line\r\n");
+	tc_close(a);
+	tc_close(b);
+}
+END_TEST
+
+/*
+ * Alice asked bob for a DM and moved on; bob never answered and goes
+ * offline: alice learns it where she is.
+ */
+START_TEST(test_dm_requester_told)
+{
+	struct tclient *a = tc_user("alice");
+	struct tclient *b = tc_user("bob");
+
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	EXPECT(b, MSG_DM_WAITING, "alice", "alice");
+	tc_join(a, "general", NULL);
+	tc_close(b);
+	EXPECT(a, MSG_DM_ENDED "\r\n", "bob");
+	EXPECT(a, MSG_PROMPT_ROOM, "general", "alice");
+	tc_close(a);
+}
+END_TEST
+
+/* With dmLimit 2, a third DM waits until one is closed; both ends count. */
+START_TEST(test_dm_limit)
+{
+	struct tclient *a = tc_user("alice");
+	struct tclient *b = tc_user("bob");
+	struct tclient *c = tc_user("carol");
+	struct tclient *d = tc_user("dave");
+
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN "\r\n", "bob");
+	SEND(a, ":dm carol");
+	EXPECT(a, MSG_DM_OPEN "\r\n", "carol");
+	SEND(a, ":dm dave");
+	EXPECT(a, MSG_DM_LIMIT "\r\n", 2u);
+	SEND(d, ":dm alice");
+	EXPECT(d, MSG_DM_PEER_LIMIT "\r\n", "alice");
+	SEND(a, ":dm bob");	/* an open one is still reachable */
+	EXPECT(a, MSG_DM_OPEN "\r\n", "bob");
+	SEND(a, ":close");
+	EXPECT(a, MSG_LEFT_DM "\r\n", "bob");
+	SEND(a, ":dm dave");
+	EXPECT(a, MSG_DM_OPEN "\r\n", "dave");
+	tc_close(a);
+	tc_close(b);
+	tc_close(c);
+	tc_close(d);
+}
+END_TEST
+
+/* chatsockd -t shows dmLimit; an impossible one names the key. */
+START_TEST(test_dm_limit_config)
+{
+	const char *daemon = tool("CHATSOCKD", "./chatsockd");
+	char *dir = test_mkdtemp(), path[T_PATH + 32];
+	const char *argv[] = { daemon, "-t", "-c", path, NULL };
+	struct run_result r;
+
+	snprintf(path, sizeof path, "%s/dm.json", dir);
+	write_file(path, "{\"rooms\": {\"general\": {}}}\n");
+	ck_assert_int_eq(run_program(argv, NULL, &r), 0);
+	ck_assert_msg(r.status == 0 && strstr(r.out, "\"dmLimit\": 20") !=
+	    NULL, "-t: exit %d: %s", r.status, r.out);
+	run_result_free(&r);
+	write_file(path, "{\"dmLimit\": 0}\n");
+	ck_assert_int_eq(run_program(argv, NULL, &r), 0);
+	ck_assert_msg(r.status == 1 && strstr(r.err, "key \"dmLimit\"") !=
+	    NULL && strstr(r.err, "from 1 to") != NULL, "-t: exit %d: %s",
+	    r.status, r.err);
+	run_result_free(&r);
+	unlink(path);
+	rmdir(dir);
+	free(dir);
 }
 END_TEST
 
@@ -952,6 +1146,14 @@ private_suite(void)
 	tcase_add_test(tc, test_dm_bell);
 	tcase_add_test(tc, test_dm_refused);
 	tcase_add_test(tc, test_dm_ends);
+	tcase_add_test(tc, test_dm_bell_once);
+	tcase_add_test(tc, test_dm_close_told);
+	tcase_add_test(tc, test_dm_away_told);
+	tcase_add_test(tc, test_dm_requester_told);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_daemon("dm_limit", setup_dm_limit);
+	tcase_add_test(tc, test_dm_limit);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_daemon("hidden", setup);
@@ -963,6 +1165,7 @@ private_suite(void)
 	tc = tcase_daemon("tools", setup_none);
 	tcase_add_test(tc, test_ctl_hash_password);
 	tcase_add_test(tc, test_check_warns);
+	tcase_add_test(tc, test_dm_limit_config);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_daemon("slowdown", setup);
