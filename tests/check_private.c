@@ -476,7 +476,7 @@ START_TEST(test_dm_bell_once)
 	ck_assert_msg(tc_expect(t, "carol wants to talk", T_WAIT) == 0,
 	    "no notice from carol");
 	n = t->consumed;
-	ck_assert_msg(count(t->last, "wants to talk privately") == 2,
+	ck_assert_msg(count(t->last, "wants to talk") == 2,
 	    "bob got: %s", t->last);
 	ck_assert_msg(count(t->last, "\a") == 2, "bells: %s", t->last);
 	ck_assert_msg(tc_expect_not(t, "wants to talk", 500) == 0 && n > 0,
