@@ -1282,6 +1282,7 @@ struct gconn {
 	long	 refused_busy;
 };
 
+/* A blocking connect from src, then non-blocking. */
 static int
 guess_connect(struct bench *b, const char *src)
 {
@@ -1384,6 +1385,7 @@ guess_tally(struct gconn *g)
 		g->refused_busy++;
 }
 
+/* qsort order for doubles. */
 static int
 guess_cmp(const void *a, const void *b)
 {

@@ -6,9 +6,10 @@
  * JOIN_FREE_GUESSES guesses are free, each one more blocks the address for
  * 1, 2, 4 ... JOIN_PAUSE_MAX seconds, every connection from it alike.
  * Per room name as typed (folded): two token buckets. Guesses from an
- * address with no guess on record take the small "clean" bucket, the rest
- * the other, so that a user who knows the password still gets in while a
- * crowd of addresses hammers the room. A guess is counted when admitted,
+ * address with no guess on record, never refused by a room's budget, take
+ * the small "clean" bucket, the rest the other, so that a user who knows
+ * the password still gets in while a crowd of addresses hammers the room:
+ * each address of the crowd can take from the clean bucket once. A guess is counted when admitted,
  * before its answer, so that parallel connections cannot outrun the count;
  * a right answer, or a check that did not happen, gives it back.
  *
@@ -310,14 +311,6 @@ guard_done(const struct guard_ticket *t, int outcome, const char *label)
 	if (a == NULL || now >= a->blocked_until)
 		return (0);
 	return (guard_secs(a->blocked_until - now));
-}
-
-/* How many entries each table holds. */
-void
-guard_sizes(unsigned *addrs, unsigned *rooms)
-{
-	*addrs = guard_addrs.n;
-	*rooms = guard_rooms.n;
 }
 
 /* Free one table. */

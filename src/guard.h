@@ -36,8 +36,6 @@ unsigned	guard_admit(struct guard_ticket *t,
 /* Settle an admitted guess; the seconds the address must now wait. */
 unsigned	guard_done(const struct guard_ticket *t, int outcome,
 		    const char *label);
-/* Entries held in the address and room tables. */
-void		guard_sizes(unsigned *addrs, unsigned *rooms);
 void		guard_free(void);
 
 #endif
