@@ -530,8 +530,8 @@ START_TEST(test_dm_away_told)
 {
 	struct tclient *a = tc_user("alice");
 	struct tclient *b = tc_user("bob");
+	struct tclient *c = tc_user("carol");
 
-	tc_user("carol");
 	SEND(a, ":dm bob");
 	EXPECT(a, MSG_DM_OPEN, "bob");
 	SEND(b, ":dm alice");
@@ -555,6 +555,7 @@ START_TEST(test_dm_away_told)
 	EXPECT(a, ALICE "kept line\r\n");
 	tc_close(a);
 	tc_close(b);
+	tc_close(c);
 }
 END_TEST
 
