@@ -24,6 +24,8 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -34,6 +36,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <crypt.h>
 
 #include <event2/event.h>
 
@@ -1249,6 +1253,338 @@ compare(const char *label, int which, int users, int senders, int messages,
 	return (bad);
 }
 
+/*
+ * The password-guessing scenario (--guess SEC). chatsockd gets a hidden
+ * room "vault" behind a yescrypt hash and a hidden room "staff" with a
+ * plain password (flood control off, so that only the guess budgets slow
+ * anyone). First the time of a wrong password at an unknown room, at staff
+ * and at vault is measured from fresh addresses (medians). Then for SEC
+ * seconds: NADDR addresses (127.0.1.x, one connection each) send wrong
+ * passwords to vault as fast as they are answered; one more address
+ * reconnects after every guess at staff; a bystander in a public room sends
+ * :list every GUESS_LIST_MS and times each answer. A guess is "checked"
+ * when the answer is the wrong-password refusal (not a wait or busy).
+ */
+#define GUESS_LIST_MS	20
+#define GUESS_SAMPLES	9
+#define GUESS_BUF	4096
+
+struct gconn {
+	int	 fd;
+	char	 src[32];
+	char	 buf[GUESS_BUF];
+	size_t	 len;
+	int	 ready;		/* logged in */
+	int	 busy;		/* a line sent, answer not yet in */
+	double	 t_sent;
+	long	 checked;
+	long	 waits;
+	long	 refused_busy;
+};
+
+/* A blocking connect from src, then non-blocking. */
+static int
+guess_connect(struct bench *b, const char *src)
+{
+	struct sockaddr_in sin;
+	int fd, one = 1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, src, &sin.sin_addr);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0)
+		die("bind %s: %s", src, strerror(errno));
+	if (connect(fd, (struct sockaddr *)&b->addr, sizeof b->addr) != 0)
+		die("connect from %s: %s", src, strerror(errno));
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return (fd);
+}
+
+/* Read what is there; 1 if the buffer now ends with a prompt. */
+static int
+guess_read(struct gconn *g)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (g->len >= sizeof g->buf - 1) {	/* keep the tail */
+			memmove(g->buf, g->buf + g->len / 2, g->len -
+			    g->len / 2);
+			g->len -= g->len / 2;
+		}
+		n = read(g->fd, g->buf + g->len, sizeof g->buf - 1 - g->len);
+		if (n == 0)
+			die("%s: connection closed", g->src);
+		if (n < 0) {
+			if (errno == EAGAIN)
+				break;
+			die("%s: read: %s", g->src, strerror(errno));
+		}
+		g->len += n;
+	}
+	g->buf[g->len] = '\0';
+	return (g->len >= 2 && memcmp(g->buf + g->len - 2, "> ", 2) == 0);
+}
+
+/* Send a line (all of it: loopback takes a short line at once). */
+static void
+guess_send(struct gconn *g, const char *line)
+{
+	size_t len = strlen(line);
+
+	if (write(g->fd, line, len) != (ssize_t)len)
+		die("%s: write: %s", g->src, strerror(errno));
+	g->len = 0;
+	g->busy = 1;
+	g->t_sent = now();
+}
+
+/* Block until g's answer ends with a prompt (10 s at most). */
+static void
+guess_wait(struct gconn *g)
+{
+	struct pollfd p = { g->fd, POLLIN, 0 };
+	double deadline = now() + 10;
+
+	while (!guess_read(g)) {
+		if (now() > deadline)
+			die("%s: no answer: %s", g->src, g->buf);
+		poll(&p, 1, 100);
+	}
+	g->busy = 0;
+}
+
+/* Connect from src and log in as name, blocking. */
+static void
+guess_login(struct bench *b, struct gconn *g, const char *src,
+    const char *name)
+{
+	char line[64];
+
+	memset(g, 0, sizeof *g);
+	snprintf(g->src, sizeof g->src, "%s", src);
+	g->fd = guess_connect(b, src);
+	snprintf(line, sizeof line, "%s\r\n", name);
+	guess_send(g, line);
+	guess_wait(g);
+	g->ready = 1;
+}
+
+/* Tally one answer to a guess. */
+static void
+guess_tally(struct gconn *g)
+{
+	if (strstr(g->buf, "Cannot join") != NULL)
+		g->checked++;
+	else if (strstr(g->buf, "Too many wrong passwords") != NULL)
+		g->waits++;
+	else if (strstr(g->buf, "try again later") != NULL)
+		g->refused_busy++;
+}
+
+/* qsort order for doubles. */
+static int
+guess_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/* The scenario; 0 if every target was met. */
+static int
+guess_scenario(double secs, int naddr)
+{
+	static const char *const kinds[3] = { "nosuch", "staff", "vault" };
+	struct bench b;
+	struct gconn *g, t, by, re;
+	struct pollfd *p;
+	double *lat, tk[3][GUESS_SAMPLES], med[3], end, next_list, spread;
+	double per_room, max_addr = 0, sum_addr = 0, p99, ms;
+	char conf[128], portfile[128], text[2048], line[128], src[32];
+	char *salt, *hash, cmd[160];
+	long nlat = 0, cap, waits = 0, busy = 0, reconnects = 0;
+	int i, j, k, bad = 0;
+
+	memset(&b, 0, sizeof b);
+	b.kind = SRV_CHATSOCK;
+	b.addr.sin_family = AF_INET;
+	b.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	snprintf(b.dir, sizeof b.dir, "/tmp/chatsock-bench.XXXXXX");
+	if (mkdtemp(b.dir) == NULL)
+		die("mkdtemp: %s", strerror(errno));
+	if ((salt = crypt_gensalt_ra("$y$", 0, NULL, 0)) == NULL ||
+	    (hash = crypt(salt, salt)) == NULL || *hash == '*')
+		die("crypt failed");
+	free(salt);
+	snprintf(conf, sizeof conf, "%s/chatsock.json", b.dir);
+	snprintf(portfile, sizeof portfile, "%s/port", b.dir);
+	snprintf(text, sizeof text,
+	    "{\n"
+	    "  \"host\": \"127.0.0.1\",\n"
+	    "  \"port\": 0,\n"
+	    "  \"rooms\": { \"" ROOM "\": {},\n"
+	    "    \"vault\": { \"public\": false, \"passwordHash\": \"%s\" },\n"
+	    "    \"staff\": { \"public\": false, \"password\": \"s3cret\" } },\n"
+	    "  \"adminSocket\": \"%s/admin.sock\",\n"
+	    "  \"maxClients\": 100000,\n"
+	    "  \"floodRate\": 0,\n"
+	    "  \"nameTimeout\": 0,\n"
+	    "  \"keepalive\": 0\n"
+	    "}\n", hash, b.dir);
+	write_file(conf, text);
+	{
+		char *argv[] = { (char *)chatsockd_path, "-c", conf, NULL };
+
+		spawn(&b, argv, portfile);
+	}
+	wait_listening(&b, portfile);
+
+	printf("guess: %d addresses at hidden room vault (yescrypt), 1 "
+	    "address reconnecting at staff (plain), bystander :list every "
+	    "%d ms, %g s\n", naddr, GUESS_LIST_MS, secs);
+	print_load();
+
+	/* Timing: wrong passwords from fresh addresses, rotating order. */
+	for (i = 0; i < GUESS_SAMPLES; i++) {
+		snprintf(src, sizeof src, "127.0.3.%d", i + 1);
+		snprintf(line, sizeof line, "t%d", i);
+		guess_login(&b, &t, src, line);
+		for (j = 0; j < 3; j++) {
+			k = (i + j) % 3;
+			snprintf(line, sizeof line, ":join %s wrong%d\r\n",
+			    kinds[k], i);
+			guess_send(&t, line);
+			guess_wait(&t);
+			tk[k][i] = (now() - t.t_sent) * 1000;
+		}
+		close(t.fd);
+	}
+	for (k = 0; k < 3; k++) {
+		qsort(tk[k], GUESS_SAMPLES, sizeof tk[k][0], guess_cmp);
+		med[k] = tk[k][GUESS_SAMPLES / 2];
+	}
+	spread = fmax(fmax(fabs(med[0] - med[1]), fabs(med[1] - med[2])),
+	    fabs(med[0] - med[2]));
+	printf("  wrong password, median of %d: unknown room %.2f ms, plain "
+	    "%.2f ms, hashed %.2f ms; spread %.2f ms (target <= 2 ms)%s\n",
+	    GUESS_SAMPLES, med[0], med[1], med[2], spread,
+	    spread <= 2 ? "" : "  MISSED");
+	bad |= spread > 2;
+
+	/* The attack. */
+	g = calloc(naddr, sizeof *g);
+	p = calloc(naddr + 2, sizeof *p);
+	cap = (long)(secs * 1000 / GUESS_LIST_MS) * 2 + 16;
+	lat = calloc(cap, sizeof *lat);
+	if (g == NULL || p == NULL || lat == NULL)
+		die("out of memory");
+	for (i = 0; i < naddr; i++) {
+		snprintf(src, sizeof src, "127.0.%d.%d", 10 + i / 250,
+		    1 + i % 250);
+		snprintf(line, sizeof line, "g%d", i);
+		guess_login(&b, &g[i], src, line);
+	}
+	guess_login(&b, &by, "127.0.2.2", "bystander");
+	guess_send(&by, ":join " ROOM "\r\n");
+	guess_wait(&by);
+	guess_login(&b, &re, "127.0.2.1", "re0");
+	end = now() + secs;
+	next_list = now();
+	for (i = 0; i < naddr; i++) {
+		snprintf(line, sizeof line, ":join vault guess%d\r\n", i);
+		guess_send(&g[i], line);
+	}
+	guess_send(&re, ":join staff guess\r\n");
+	while (now() < end) {
+		for (i = 0; i < naddr; i++)
+			p[i] = (struct pollfd){ g[i].fd, POLLIN, 0 };
+		p[naddr] = (struct pollfd){ by.fd, POLLIN, 0 };
+		p[naddr + 1] = (struct pollfd){ re.fd, POLLIN, 0 };
+		if (!by.busy && now() >= next_list) {
+			guess_send(&by, ":list\r\n");
+			next_list += GUESS_LIST_MS / 1000.0;
+		}
+		poll(p, naddr + 2, by.busy ? 50 : GUESS_LIST_MS / 2);
+		for (i = 0; i < naddr; i++) {
+			if (!(p[i].revents & POLLIN) || !guess_read(&g[i]))
+				continue;
+			guess_tally(&g[i]);
+			snprintf(line, sizeof line, ":join vault guess%ld\r\n",
+			    g[i].checked + g[i].waits);
+			guess_send(&g[i], line);
+		}
+		if ((p[naddr].revents & POLLIN) && guess_read(&by)) {
+			/*
+			 * The :list that were due while this one waited would
+			 * have waited too: count them (no coordinated
+			 * omission), each GUESS_LIST_MS less.
+			 */
+			by.busy = 0;
+			for (ms = (now() - by.t_sent) * 1000; ms > 0 &&
+			    nlat < cap; ms -= GUESS_LIST_MS)
+				lat[nlat++] = ms;
+			next_list = now();
+		}
+		if ((p[naddr + 1].revents & POLLIN) && guess_read(&re)) {
+			guess_tally(&re);
+			t = re;			/* keep the counts */
+			/* A reset, not TIME_WAIT: the ports of one address. */
+			setsockopt(re.fd, SOL_SOCKET, SO_LINGER,
+			    &(struct linger){ 1, 0 }, sizeof (struct linger));
+			close(re.fd);
+			snprintf(line, sizeof line, "re%ld", ++reconnects);
+			guess_login(&b, &re, "127.0.2.1", line);
+			re.checked = t.checked;
+			re.waits = t.waits;
+			re.refused_busy = t.refused_busy;
+			guess_send(&re, ":join staff guess\r\n");
+		}
+	}
+	per_room = 0;
+	for (i = 0; i < naddr; i++) {
+		per_room += g[i].checked;
+		sum_addr += g[i].checked;
+		if (g[i].checked > max_addr)
+			max_addr = g[i].checked;
+		waits += g[i].waits;
+		busy += g[i].refused_busy;
+		close(g[i].fd);
+	}
+	per_room *= 60 / secs;
+	printf("  room vault: %.0f guesses checked per minute (target < 200)"
+	    "%s; %ld told to wait, %ld told the verifier was busy\n",
+	    per_room, per_room < 200 ? "" : "  MISSED", waits, busy);
+	bad |= per_room >= 200;
+	printf("  per address at vault: at most %.0f, mean %.1f checked per "
+	    "minute\n", max_addr * 60 / secs, sum_addr * 60 / secs / naddr);
+	printf("  one address reconnecting at staff: %.0f checked per minute "
+	    "over %ld connections (target < 30)%s\n",
+	    re.checked * 60 / secs, reconnects + 1,
+	    re.checked * 60 / secs < 30 ? "" : "  MISSED");
+	bad |= re.checked * 60 / secs >= 30;
+	qsort(lat, nlat, sizeof *lat, guess_cmp);
+	p99 = nlat > 0 ? lat[(long)(nlat * 0.99)] : -1;
+	printf("  bystander :list: %ld answers, p50 %.2f ms, p99 %.2f ms, max "
+	    "%.2f ms (target p99 < 10 ms)%s\n", nlat,
+	    nlat > 0 ? lat[nlat / 2] : -1, p99, nlat > 0 ? lat[nlat - 1] : -1,
+	    p99 >= 0 && p99 < 10 ? "" : "  MISSED");
+	bad |= !(p99 >= 0 && p99 < 10);
+	close(by.fd);
+	close(re.fd);
+	stop_server(&b);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", b.dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "chatsock-bench: could not remove %s\n", b.dir);
+	free(g);
+	free(p);
+	free(lat);
+	return (bad);
+}
+
 /* How to call it. */
 static void
 usage(FILE *f)
@@ -1258,6 +1594,7 @@ usage(FILE *f)
 	    "         [--senders S] [--messages M] [--rate R] [--idle]\n"
 	    "         [--window W] [--duration SEC] [--runs K] [--chatsockd PATH]\n"
 	    "       chatsock-bench --table [--runs K]\n"
+	    "       chatsock-bench --guess SEC [--guess-addrs N]\n"
 	    "R is the aggregate rate in messages per second, 0 = flat out.\n"
 	    "CHATSOCKD and NGIRCD in the environment name the binaries.\n");
 }
@@ -1278,12 +1615,15 @@ main(int argc, char **argv)
 		{ "chatsockd", required_argument, NULL, 'c' },
 		{ "table", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "guess", required_argument, NULL, 'g' },
+		{ "guess-addrs", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, which = 3, users = 100, senders = 10, messages = 10000;
 	int idle = 0, window = 256, runs = 1, table = 0, bad = 0, maxusers;
-	double rate = 0, duration = 120;
+	double rate = 0, duration = 120, guess = 0;
+	int guess_addrs = 250;
 	struct rlimit rl;
 	char label[64];
 
@@ -1310,9 +1650,23 @@ main(int argc, char **argv)
 		case 'c': chatsockd_path = optarg; break;
 		case 't': table = 1; break;
 		case 'v': verbose = 1; break;
+		case 'g': guess = atof(optarg); break;
+		case 'G': guess_addrs = atoi(optarg); break;
 		case 'h': usage(stdout); return (0);
 		default: usage(stderr); return (2);
 		}
+	}
+	if (guess > 0) {
+		if (guess_addrs < 1 || guess_addrs > 2500)
+			die("--guess-addrs: 1 to 2500");
+		if (chatsockd_path == NULL)
+			chatsockd_path = getenv("CHATSOCKD");
+		if (chatsockd_path == NULL)
+			chatsockd_path = "./chatsockd";
+		signal(SIGPIPE, SIG_IGN);
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		raise_nofile();
+		return (guess_scenario(guess, guess_addrs));
 	}
 	if (runs < 1 || runs > RUNS_MAX)
 		die("--runs: 1 to %d", RUNS_MAX);

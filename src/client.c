@@ -39,6 +39,7 @@
 #include "server.h"
 #include "session.h"
 #include "strmap.h"
+#include "verify.h"
 #include "term.h"
 #include "view.h"
 #include "xmalloc.h"
@@ -153,6 +154,8 @@ client_resume_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	event_free(c->timer);
 	c->timer = NULL;
+	if (c->flags & CLIENT_WAITING)
+		return;
 	c->flags &= ~CLIENT_PAUSED;
 	if (c->flags & CLIENT_CLOSING)
 		return;
@@ -171,6 +174,33 @@ client_pause_read(struct client *c, unsigned seconds)
 	c->tp->read(c, 0);
 	c->timer = evtimer_new(server.base, client_resume_cb, c);
 	evtimer_add(c->timer, &tv);
+}
+
+/* Ignore input until client_release_read; it is kept meanwhile. */
+void
+client_hold_read(struct client *c)
+{
+	c->flags |= CLIENT_PAUSED | CLIENT_WAITING;
+	c->tp->read(c, 0);
+}
+
+/* The answer came: act on the kept input, now or after seconds. */
+void
+client_release_read(struct client *c, unsigned seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	c->flags &= ~CLIENT_WAITING;
+	if (c->timer != NULL)
+		return;
+	if (seconds > 0) {
+		c->timer = evtimer_new(server.base, client_resume_cb, c);
+		evtimer_add(c->timer, &tv);
+		return;
+	}
+	c->flags &= ~CLIENT_PAUSED;
+	if (!(c->flags & CLIENT_CLOSING))
+		client_enable_read(c);
 }
 
 /* Queue bytes, or drop a client whose unread output passed the cap. */
@@ -537,6 +567,10 @@ client_detach(struct client *c)
 	if (c->resize != NULL) {
 		event_free(c->resize);
 		c->resize = NULL;
+	}
+	if (c->verify != NULL) {
+		verify_cancel(c->verify);
+		c->verify = NULL;
 	}
 	room_end_dms(c);
 	room_leave(c);

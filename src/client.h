@@ -19,6 +19,7 @@ struct event;
 struct evbuffer;
 struct proto;
 struct room;
+struct verify;
 struct sshd_conn;
 struct telnet;
 struct term;
@@ -43,6 +44,7 @@ enum client_state {
 #define CLIENT_FLUSHING		0x200	/* detached, waiting for output to drain */
 #define CLIENT_UNSENT		0x400	/* on the unsent list */
 #define CLIENT_WRITING		0x800	/* the transport writes the rest */
+#define CLIENT_WAITING		0x1000	/* paused until an answer comes */
 
 /*
  * How a client's bytes travel (tcp.c: telnet over TCP; ssh.c: an SSH
@@ -61,6 +63,12 @@ struct client_transport {
 	void		(*prompted)(struct client *c);
 	/* Release the connection. */
 	void		(*free)(struct client *c);
+};
+
+/* Who last told this user they want a DM, and when. */
+struct client_dm_notice {
+	char			 from[USERNAME_LIMIT_MAX + 1];
+	time_t			 at;
 };
 
 struct client {
@@ -87,7 +95,8 @@ struct client {
 	double			 flood_tokens;
 	double			 flood_stamp;
 	unsigned		 flood_strikes;
-	unsigned		 join_failures;	/* wrong :join guesses */
+	struct verify		*verify;	/* password check under way */
+	struct client_dm_notice	 dm_notices[DM_NOTICE_SENDERS];
 	time_t			 connected;
 	time_t			 active;
 	char			 name[USERNAME_LIMIT_MAX + 1];
@@ -116,6 +125,10 @@ const char	*client_addr(const struct client *c);
 void		 client_enable_read(struct client *c);
 /* Ignore the user's input for a while (password guessing). */
 void		 client_pause_read(struct client *c, unsigned seconds);
+/* Hold the input (kept) and the prompt until client_release_read. */
+void		 client_hold_read(struct client *c);
+/* Read again, at once or after seconds (kept input first). */
+void		 client_release_read(struct client *c, unsigned seconds);
 /* Queue bytes if the output cap allows; otherwise drop the client. */
 void		 client_write(struct client *c, const void *buf, size_t len);
 /* Write a line (CRLF added) in any state, re-showing a pending prompt. */

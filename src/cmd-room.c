@@ -1,19 +1,31 @@
 /* Palette commands about rooms and conversations. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "client.h"
 #include "cmd.h"
 #include "config.h"
+#include "guard.h"
 #include "messages.h"
 #include "room.h"
 #include "server.h"
 #include "session.h"
+#include "verify.h"
 #include "view.h"
+#include "xmalloc.h"
 
 #define CMD_LIST_MAX	200	/* names shown by :list and :listall */
 
-static void	cmd_join_failed(struct client *c);
+/* A :join waiting for the verifier. */
+struct cmd_join_wait {
+	struct client		*c;
+	struct guard_ticket	 ticket;
+	char			 name[ROOM_NAME_MAX + 2];
+};
+
+static void	cmd_join_enter(struct client *c, struct room *r);
+static void	cmd_join_checked(int result, void *arg);
 
 /* :rooms: public rooms with their fill and description. */
 void
@@ -47,34 +59,10 @@ cmd_rooms(struct client *c, int argc, char **argv)
 		client_line(c, MSG_ROOMS_NONE);
 }
 
-/*
- * After JOIN_FREE_GUESSES wrong guesses, each one more pauses the
- * connection's input, doubling up to JOIN_PAUSE_MAX seconds, so a password
- * cannot be guessed at line rate. Unknown rooms count too, so the pause
- * does not tell a hidden room from a missing one.
- */
+/* Into r, unless c is there already or r is full. */
 static void
-cmd_join_failed(struct client *c)
+cmd_join_enter(struct client *c, struct room *r)
 {
-	unsigned n;
-
-	if (++c->join_failures <= JOIN_FREE_GUESSES)
-		return;
-	n = c->join_failures - JOIN_FREE_GUESSES - 1;
-	client_pause_read(c, n >= 5 ? JOIN_PAUSE_MAX : 1u << n);
-}
-
-/* :join ROOM [PASSWORD]: unknown room and wrong password look alike. */
-void
-cmd_join(struct client *c, int argc, char **argv)
-{
-	struct room *r = room_find(argv[0]);
-
-	if (r == NULL || room_check_password(r, argc > 1 ? argv[1] : NULL)) {
-		client_printf(c, MSG_JOIN_REFUSED, argv[0]);
-		cmd_join_failed(c);
-		return;
-	}
 	if (c->room == r) {
 		client_printf(c, MSG_ALREADY_IN, r->name);
 		return;
@@ -85,6 +73,79 @@ cmd_join(struct client *c, int argc, char **argv)
 	}
 	room_join(c, r);
 	client_printf(c, MSG_JOINED, r->name);
+}
+
+/*
+ * :join ROOM [PASSWORD]. A public room without password opens at once.
+ * Any other name is a guess: within the budgets of guard.c it is checked
+ * on the verifier thread, one hash whether the room has a hash, a plain
+ * password or does not exist, and the user's input waits for the answer;
+ * past the budgets the user is told how long to wait and input pauses.
+ */
+void
+cmd_join(struct client *c, int argc, char **argv)
+{
+	struct room *r = room_find(argv[0]);
+	struct cmd_join_wait *w;
+	unsigned wait;
+
+	if (r != NULL && room_open(r)) {
+		cmd_join_enter(c, r);
+		return;
+	}
+	w = xcalloc(1, sizeof *w);
+	wait = guard_admit(&w->ticket, &c->sa, argv[0],
+	    r != NULL ? r->name : NULL);
+	if (wait > 0) {
+		free(w);
+		client_printf(c, MSG_JOIN_WAIT, wait);
+		client_pause_read(c, wait);
+		return;
+	}
+	w->c = c;
+	snprintf(w->name, sizeof w->name, "%s", argv[0]);
+	c->verify = room_verify(r, argc > 1 ? argv[1] : NULL,
+	    cmd_join_checked, w);
+	if (c->verify == NULL) {
+		guard_done(&w->ticket, GUARD_UNCHECKED, NULL);
+		free(w);
+		client_line(c, MSG_JOIN_BUSY);
+		return;
+	}
+	client_hold_read(c);
+}
+
+/* The verifier answered (or the user left meanwhile). */
+static void
+cmd_join_checked(int result, void *arg)
+{
+	struct cmd_join_wait *w = arg;
+	struct client *c = w->c;
+	struct room *r;
+	unsigned wait;
+
+	if (result == VERIFY_CANCELLED) {
+		guard_done(&w->ticket, GUARD_UNCHECKED, NULL);
+		free(w);
+		return;
+	}
+	c->verify = NULL;
+	r = room_find(w->name);
+	wait = 0;
+	if (result == VERIFY_RIGHT && r != NULL) {
+		guard_done(&w->ticket, GUARD_RIGHT, r->name);
+		if (!(c->flags & CLIENT_CLOSING))
+			cmd_join_enter(c, r);
+	} else {
+		wait = guard_done(&w->ticket, GUARD_WRONG,
+		    r != NULL ? r->name : NULL);
+		client_printf(c, MSG_JOIN_REFUSED, w->name);
+		if (wait > 0)
+			client_printf(c, MSG_JOIN_WAIT, wait);
+	}
+	free(w);
+	client_prompt(c);
+	client_release_read(c, wait);
 }
 
 /* :list: the members of a room, or both ends of a DM. */
@@ -132,31 +193,40 @@ cmd_chat(struct client *c, int argc, char **argv)
 	view_enter(c);
 }
 
-/* :close: leave the room or DM. */
+/* :close: leave the room, or end the DM (the other end is told). */
 void
 cmd_close(struct client *c, int argc, char **argv)
 {
 	char label[ROOM_NAME_MAX + USERNAME_LIMIT_MAX + 8];
-	int dm;
+	struct room *r = c->room;
 
 	(void)argc;
 	(void)argv;
-	if (c->room == NULL) {
+	if (r == NULL) {
 		client_line(c, MSG_NOT_IN_ROOM);
 		return;
 	}
-	dm = c->room->peer[0] != NULL;
-	snprintf(label, sizeof label, "%s", dm ?
-	    room_dm_peer(c->room, c)->name : c->room->name);
+	if (r->peer[0] != NULL) {
+		snprintf(label, sizeof label, "%s", room_dm_peer(r, c)->name);
+		room_dm_close(c, r);
+		client_printf(c, MSG_LEFT_DM, label);
+		return;
+	}
+	snprintf(label, sizeof label, "%s", r->name);
 	room_leave(c);
-	client_printf(c, dm ? MSG_LEFT_DM : MSG_LEFT_ROOM, label);
+	client_printf(c, MSG_LEFT_ROOM, label);
 }
 
-/* :dm USER: a private conversation; the other end is told. */
+/*
+ * :dm USER: a private conversation; the other end is told, with a bell on
+ * a terminal, at most once a minute for the same sender. Each DM keeps a
+ * history ring: a user may be an end of at most dmLimit.
+ */
 void
 cmd_dm(struct client *c, int argc, char **argv)
 {
 	struct client *peer = client_find(argv[0]);
+	unsigned limit = server.cfg->dm_limit;
 	struct room *r;
 	char line[USERNAME_LIMIT_MAX * 2 + 64];
 
@@ -169,11 +239,22 @@ cmd_dm(struct client *c, int argc, char **argv)
 		client_line(c, MSG_DM_SELF);
 		return;
 	}
-	r = room_dm(c, peer);
+	if ((r = room_dm_find(c, peer)) == NULL) {
+		if (room_dm_count(c) >= limit) {
+			client_printf(c, MSG_DM_LIMIT, limit);
+			return;
+		}
+		if (room_dm_count(peer) >= limit) {
+			client_printf(c, MSG_DM_PEER_LIMIT, peer->name);
+			return;
+		}
+		r = room_dm_new(c, peer);
+	}
 	if (c->room != r)
 		room_join(c, r);
+	room_dm_opened(r, c);
 	client_printf(c, MSG_DM_OPEN, peer->name);
-	if (peer->room == r)
+	if (peer->room == r || !room_dm_ring(peer, c))
 		return;
 	snprintf(line, sizeof line, "%s" MSG_DM_WAITING,
 	    (peer->flags & CLIENT_TERMINAL) ? "\a" : "", c->name, c->name);

@@ -85,7 +85,7 @@ cmd_dispatch(struct client *c, char *line)
 	}
 	ce->calls++;
 	ce->exec(c, argc - 1, argv + 1);
-	if (!(c->flags & CLIENT_CLOSING))
+	if (!(c->flags & (CLIENT_CLOSING | CLIENT_WAITING)))
 		client_prompt(c);
 }
 

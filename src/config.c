@@ -163,6 +163,8 @@ static const struct conf_key conf_keys[] = {
 	    0, 86400, 0 },
 	{ "keepalive", conf_load_uint, conf_dump_uint, CF(keepalive),
 	    0, 86400, 0 },
+	{ "dmLimit", conf_load_uint, conf_dump_uint, CF(dm_limit),
+	    1, DM_LIMIT_MAX, 0 },
 	{ "ssh", conf_load_ssh, conf_dump_ssh, 0, 0, 0, 0, 0 },
 	{ "sshLoginGrace", conf_load_uint, conf_dump_uint,
 	    CF(ssh_login_grace), 1, 3600, 0 },
@@ -901,6 +903,7 @@ conf_defaults(struct config *cfg)
 	cfg->guests = 1;
 	cfg->telnet = 1;
 	cfg->accounts_file = xstrdup("/var/lib/chatsock/accounts");
+	cfg->dm_limit = 20;
 }
 
 /* Free the strings of one room (not the room itself). */

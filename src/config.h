@@ -54,6 +54,7 @@ struct config {
 	int		 guests;		/* "guests" */
 	int		 telnet;		/* "telnet" */
 	char		*accounts_file;		/* "accountsFile" */
+	unsigned	 dm_limit;		/* "dmLimit", DMs per user */
 };
 
 struct config	*config_load(const char *path, char **cause);

@@ -108,16 +108,23 @@ history_last(const struct history *h)
 	return (h->last);
 }
 
-/* Replay the kept lines newer than after. */
+/*
+ * Replay the kept lines newer than after. A ring that grew keeps empty
+ * slots for the lines it had already dropped: those are skipped.
+ */
 void
 history_since(const struct history *h, uint64_t after,
     void (*fn)(const char *line, size_t len, void *arg), void *arg)
 {
+	const struct history_line *l;
 	uint64_t seq, first;
 
 	first = h->last > h->max ? h->last - h->max + 1 : 1;
 	if (after + 1 > first)
 		first = after + 1;
-	for (seq = first; seq <= h->last; seq++)
-		fn(history_slot(h, seq)->text, history_slot(h, seq)->len, arg);
+	for (seq = first; seq <= h->last; seq++) {
+		l = history_slot(h, seq);
+		if (l->text != NULL)
+			fn(l->text, l->len, arg);
+	}
 }

@@ -50,9 +50,38 @@
 #define NEGOTIATION_BURST	200
 #define NEGOTIATION_RATE	20
 
-/* Wrong :join passwords allowed before input pauses; longest pause (s). */
+/*
+ * Password guessing (:join of a room that needs a password, or of one that
+ * does not exist). Per source address (IPv6: per /64), across connections:
+ * JOIN_FREE_GUESSES wrong guesses, then each one more blocks the address
+ * for 1, 2, 4 ... up to JOIN_PAUSE_MAX seconds. Per room name typed: two
+ * token buckets, one for guesses from addresses with no wrong guess on
+ * record (so that a user who knows the password still gets in while others
+ * hammer the room) and one for the rest. An address or room is forgotten
+ * JOIN_FORGET_SECONDS after its last guess; each table holds at most
+ * JOIN_TABLE_MAX entries (the least recently used goes first).
+ */
 #define JOIN_FREE_GUESSES	3
 #define JOIN_PAUSE_MAX		30
+#define JOIN_ROOM_BURST		20	/* guesses from failed addresses */
+#define JOIN_ROOM_PER_MIN	30
+#define JOIN_CLEAN_BURST	10	/* guesses from clean addresses */
+#define JOIN_CLEAN_PER_MIN	10
+#define JOIN_FORGET_SECONDS	3600
+#define JOIN_TABLE_MAX		4096
+#define JOIN_LOG_SECONDS	60	/* a room under attack: one log line */
+
+/* Input kept while it is not acted on (pause, password check). */
+#define HELD_INPUT_MAX		(LINE_MAX_BYTES * 4)
+
+/* Password checks waiting for the verifier thread; more are refused. */
+#define VERIFY_QUEUE_MAX	32
+
+/* DM notices (and bells) from one user to another: one per this long. */
+#define DM_NOTICE_SECONDS	60
+/* Senders whose last DM notice each user remembers. */
+#define DM_NOTICE_SENDERS	8
+#define DM_LIMIT_MAX		1000
 
 /*
  * Log lines about connections (accepted, named, closed, refused) per peer

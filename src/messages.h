@@ -34,6 +34,9 @@
 #define MSG_ROOMS_HEAD		"Rooms:"
 #define MSG_ROOMS_NONE		"There are no public rooms."
 #define MSG_JOIN_REFUSED	"Cannot join %s: no such room or wrong password."
+#define MSG_JOIN_WAIT		"Too many wrong passwords: wait %u s"
+#define MSG_JOIN_BUSY		"Cannot check passwords right now: " \
+				"try again later."
 #define MSG_ROOM_FULL		"Cannot join %s: the room is full (%u/%u)."
 #define MSG_JOINED		"You joined %s. Type :chat to talk."
 #define MSG_ALREADY_IN		"You are already in %s."
@@ -68,6 +71,11 @@
 #define MSG_DM_OFFLINE		"No user called %s is online."
 #define MSG_DM_OPEN		"Private conversation with %s. Type :chat to talk."
 #define MSG_DM_ENDED		"* %s went offline; the conversation ended."
+#define MSG_DM_CLOSED		"* %s closed the conversation."
+#define MSG_DM_AWAY		"* %s left the conversation (it stays open)."
+#define MSG_DM_LIMIT		"You have %u conversations open, the limit: " \
+				":close one first."
+#define MSG_DM_PEER_LIMIT	"%s has too many conversations open."
 
 /* Accounts. */
 #define MSG_REGISTERED		"%s is now registered to your key %s."

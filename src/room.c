@@ -1,6 +1,9 @@
 /*
- * Rooms come from the configuration; DMs are rooms with two fixed peers
- * that live only as long as both peers are online. A chat line is
+ * Rooms come from the configuration; DMs are rooms with two fixed peers.
+ * A DM lives until one end :closes it or goes offline; either way the
+ * other end is told if it is in the DM or ever opened it with :dm. An end
+ * that moves to a room or another DM only steps out: the DM stays, and the
+ * other end, if in it, is told. A chat line is
  * formatted once per room, kept in the room's history ring, and copied
  * into the output of each member who is in the chat view.
  */
@@ -8,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <crypt.h>
 
 #include "client.h"
 #include "config.h"
@@ -19,6 +20,7 @@
 #include "room.h"
 #include "server.h"
 #include "session.h"
+#include "verify.h"
 #include "view.h"
 #include "xmalloc.h"
 
@@ -30,7 +32,9 @@ static void	room_set(struct room *r, const struct room_conf *rc);
 static void	room_evict(struct room *r, const char *why);
 static void	room_free(struct room *r);
 static void	room_fanout(struct room *r, const char *line, size_t len);
-static int	room_equal_secret(const char *a, const char *b);
+static struct room *room_remove(struct client *c);
+static void	room_dm_end(struct room *r, struct client *c,
+		    const char *why);
 
 /* A room with no members and an empty history. */
 static struct room *
@@ -97,6 +101,7 @@ room_configure(const struct config *cfg)
 {
 	struct room_list keep = TAILQ_HEAD_INITIALIZER(keep);
 	struct room *r;
+	const char *dummy;
 	char why[128];
 	size_t i;
 
@@ -119,6 +124,13 @@ room_configure(const struct config *cfg)
 	TAILQ_CONCAT(&rooms, &keep, entry);
 	TAILQ_FOREACH(r, &dms, entry)
 		history_resize(r->history, cfg->chatview_max);
+	/* Checks without a hash cost what the rooms' hashes cost. */
+	dummy = NULL;
+	TAILQ_FOREACH(r, &rooms, entry) {
+		if (r->password_hash != NULL && dummy == NULL)
+			dummy = r->password_hash;
+	}
+	verify_set_dummy(dummy);
 }
 
 /* At exit: free rooms and DMs, members or not. */
@@ -150,38 +162,28 @@ room_find(const char *name)
 	return (NULL);
 }
 
-/* Compare secrets in time that depends only on their lengths. */
-static int
-room_equal_secret(const char *a, const char *b)
+/* 1 if r is public and has no password. */
+int
+room_open(const struct room *r)
 {
-	size_t la = strlen(a), lb = strlen(b), i;
-	unsigned char diff = la != lb;
-
-	for (i = 0; i < la && i < lb; i++)
-		diff |= (unsigned char)a[i] ^ (unsigned char)b[i];
-	return (diff == 0);
+	return (r->public && r->password == NULL && r->password_hash == NULL);
 }
 
-/* 0 if password opens r: no secret on a public room, or the right one. */
-int
-room_check_password(const struct room *r, const char *password)
+/*
+ * A check on the verifier: against the room's hash and password, or, for
+ * a room nobody can open or no room at all, a check that cannot succeed.
+ * Each runs one hash (the dummy where the room has none).
+ */
+struct verify *
+room_verify(const struct room *r, const char *password,
+    void (*cb)(int, void *), void *arg)
 {
-	struct crypt_data data;
-	const char *hashed;
-
-	if (r->password == NULL && r->password_hash == NULL)
-		return (r->public ? 0 : -1);
 	if (password == NULL)
-		return (-1);
-	if (r->password != NULL && room_equal_secret(r->password, password))
-		return (0);
-	if (r->password_hash == NULL)
-		return (-1);
-	memset(&data, 0, sizeof data);
-	hashed = crypt_r(password, r->password_hash, &data);
-	if (hashed == NULL || hashed[0] == '*')
-		return (-1);
-	return (room_equal_secret(hashed, r->password_hash) ? 0 : -1);
+		password = "";
+	if (r == NULL || (r->password == NULL && r->password_hash == NULL))
+		return (verify_submit(NULL, NULL, password, cb, arg));
+	return (verify_submit(r->password_hash, r->password, password, cb,
+	    arg));
 }
 
 /* 1 if r admits nobody more. */
@@ -257,15 +259,14 @@ room_join(struct client *c, struct room *r)
 	room_notice(r, line);
 }
 
-/* Take c out of its room or DM. */
-void
-room_leave(struct client *c)
+/* Take c out of its room or DM, without a word; the room it was in. */
+static struct room *
+room_remove(struct client *c)
 {
 	struct room *r = c->room;
-	char line[ROOM_NAME_MAX + USERNAME_LIMIT_MAX + 32];
 
 	if (r == NULL)
-		return;
+		return (NULL);
 	if (c->state == CLIENT_CHATVIEW) {
 		view_leave(c, NULL);
 		c->state = CLIENT_PALETTE;
@@ -273,15 +274,34 @@ room_leave(struct client *c)
 	TAILQ_REMOVE(&r->members, c, member);
 	r->nmembers--;
 	c->room = NULL;
-	if (r->peer[0] != NULL)
+	return (r);
+}
+
+/* Take c out of its room (a notice there) or DM (the other end is told). */
+void
+room_leave(struct client *c)
+{
+	struct room *r;
+	struct client *peer;
+	char line[ROOM_NAME_MAX + USERNAME_LIMIT_MAX + 64];
+
+	if ((r = room_remove(c)) == NULL)
 		return;
+	if (r->peer[0] != NULL) {
+		peer = room_dm_peer(r, c);
+		if (peer->room != r)
+			return;
+		snprintf(line, sizeof line, MSG_DM_AWAY, c->name);
+		client_notice(peer, line);
+		return;
+	}
 	snprintf(line, sizeof line, MSG_NOTICE_LEAVE, c->name, r->name);
 	room_notice(r, line);
 }
 
-/* The DM of a and b, made on first use. */
+/* The DM of a and b, if there is one. */
 struct room *
-room_dm(struct client *a, struct client *b)
+room_dm_find(const struct client *a, const struct client *b)
 {
 	struct room *r;
 
@@ -290,11 +310,99 @@ room_dm(struct client *a, struct client *b)
 		    (r->peer[0] == b && r->peer[1] == a))
 			return (r);
 	}
+	return (NULL);
+}
+
+/* The DMs c is an end of (each holds a history ring). */
+unsigned
+room_dm_count(const struct client *c)
+{
+	struct room *r;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(r, &dms, entry) {
+		if (r->peer[0] == c || r->peer[1] == c)
+			n++;
+	}
+	return (n);
+}
+
+/* A new DM, a asking b. */
+struct room *
+room_dm_new(struct client *a, struct client *b)
+{
+	struct room *r;
+
 	r = room_new("dm", server.cfg->chatview_max);
 	r->peer[0] = a;
 	r->peer[1] = b;
 	TAILQ_INSERT_TAIL(&dms, r, entry);
 	return (r);
+}
+
+/* c has opened r itself: from now on it hears how r ends. */
+void
+room_dm_opened(struct room *r, const struct client *c)
+{
+	r->opened[r->peer[0] == c ? 0 : 1] = 1;
+}
+
+/*
+ * Whether to may be told that from wants to talk: once a minute per
+ * sender, remembered for the last DM_NOTICE_SENDERS senders.
+ */
+int
+room_dm_ring(struct client *to, const struct client *from)
+{
+	time_t now = server_now();
+	unsigned i, oldest = 0;
+
+	for (i = 0; i < DM_NOTICE_SENDERS; i++) {
+		if (strcasecmp(to->dm_notices[i].from, from->name) == 0)
+			break;
+		if (to->dm_notices[i].at < to->dm_notices[oldest].at)
+			oldest = i;
+	}
+	if (i < DM_NOTICE_SENDERS) {
+		if (now - to->dm_notices[i].at < DM_NOTICE_SECONDS)
+			return (0);
+		oldest = i;
+	}
+	snprintf(to->dm_notices[oldest].from,
+	    sizeof to->dm_notices[oldest].from, "%s", from->name);
+	to->dm_notices[oldest].at = now;
+	return (1);
+}
+
+/*
+ * End DM r because of c: c leaves it quietly; the other end is told why,
+ * sent back to the palette if it was in r, told wherever it is if it ever
+ * opened r.
+ */
+static void
+room_dm_end(struct room *r, struct client *c, const char *why)
+{
+	struct client *peer = room_dm_peer(r, c);
+	int opened = r->opened[r->peer[0] == peer ? 0 : 1];
+
+	if (c->room == r)
+		room_remove(c);
+	if (peer->room == r)
+		room_evict(r, why);
+	else if (opened)
+		client_notice(peer, why);
+	TAILQ_REMOVE(&dms, r, entry);
+	room_free(r);
+}
+
+/* c :closes DM r. */
+void
+room_dm_close(struct client *c, struct room *r)
+{
+	char why[USERNAME_LIMIT_MAX + 64];
+
+	snprintf(why, sizeof why, MSG_DM_CLOSED, c->name);
+	room_dm_end(r, c, why);
 }
 
 /* The other end of DM r, seen from c. */
@@ -314,13 +422,8 @@ room_end_dms(struct client *c)
 	snprintf(why, sizeof why, MSG_DM_ENDED, c->name);
 	for (r = TAILQ_FIRST(&dms); r != NULL; r = next) {
 		next = TAILQ_NEXT(r, entry);
-		if (r->peer[0] != c && r->peer[1] != c)
-			continue;
-		if (c->room == r)
-			room_leave(c);
-		room_evict(r, why);
-		TAILQ_REMOVE(&dms, r, entry);
-		room_free(r);
+		if (r->peer[0] == c || r->peer[1] == c)
+			room_dm_end(r, c, why);
 	}
 }
 

@@ -10,6 +10,7 @@ struct client;
 struct config;
 struct history;
 struct room_conf;
+struct verify;
 
 TAILQ_HEAD(member_list, client);
 
@@ -22,6 +23,7 @@ struct room {
 	char			*description;
 	unsigned		 limit;
 	struct client		*peer[2];	/* a DM's two ends, else NULL */
+	int			 opened[2];	/* peer[i] typed :dm for it */
 	struct member_list	 members;
 	unsigned		 nmembers;
 	struct history		*history;
@@ -34,8 +36,14 @@ extern struct room_list rooms;
 void		 room_configure(const struct config *cfg);
 void		 room_free_all(void);
 struct room	*room_find(const char *name);
-/* 0 if password opens room; same answer for every failure. */
-int		 room_check_password(const struct room *r, const char *password);
+/* 1 if anyone may join r without a password. */
+int		 room_open(const struct room *r);
+/*
+ * Check password for r (NULL: no such room) on the verifier thread; every
+ * check costs one hash, whatever the room. NULL if the verifier is busy.
+ */
+struct verify	*room_verify(const struct room *r, const char *password,
+		     void (*cb)(int, void *), void *arg);
 /* 1 if room r is full. */
 int		 room_full(const struct room *r);
 /* Leave the current room or DM (with a notice), then enter r. */
@@ -46,8 +54,18 @@ void		 room_leave(struct client *c);
 void		 room_say(struct client *c, const char *text);
 /* A server line into the room's history and views. */
 void		 room_notice(struct room *r, const char *line);
-/* The DM between a and b, created if needed. */
-struct room	*room_dm(struct client *a, struct client *b);
+/* The DM between a and b, NULL if none. */
+struct room	*room_dm_find(const struct client *a, const struct client *b);
+/* How many DMs c is an end of. */
+unsigned	 room_dm_count(const struct client *c);
+/* A new DM that a asks b for. */
+struct room	*room_dm_new(struct client *a, struct client *b);
+/* c typed :dm for r: it is told if the other end leaves. */
+void		 room_dm_opened(struct room *r, const struct client *c);
+/* 1 if to may be told (with a bell) that from wants to talk, now. */
+int		 room_dm_ring(struct client *to, const struct client *from);
+/* c closes its DM r: it ends, and the other end is told. */
+void		 room_dm_close(struct client *c, struct room *r);
 /* The other end of a DM seen from c. */
 struct client	*room_dm_peer(const struct room *r, const struct client *c);
 /* End every DM of c: it is going away. */

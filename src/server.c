@@ -9,6 +9,7 @@
 #include "admin.h"
 #include "client.h"
 #include "config.h"
+#include "guard.h"
 #include "listener.h"
 #include "log.h"
 #include "messages.h"
@@ -17,6 +18,7 @@
 #include "sshd.h"
 #include "strmap.h"
 #include "xmalloc.h"
+#include "verify.h"
 
 struct server server;
 
@@ -56,6 +58,8 @@ server_init(struct config *cfg, char **cause)
 	if (accounts_load(cfg->accounts_file, cause) != 0)
 		return (-1);
 	client_init();
+	if (verify_start(cause) != 0)
+		return (-1);
 	room_configure(cfg);
 	/* Before the admin socket, so that a bad host key leaves none. */
 	if (sshd_init(cfg, cause) != 0)
@@ -67,10 +71,12 @@ server_init(struct config *cfg, char **cause)
 	return (0);
 }
 
-/* Free everything, clients first. */
+/* Free everything: pending checks, then clients. */
 void
 server_free(void)
 {
+	verify_stop();
+	guard_free();
 	client_free_all();
 	listener_free();
 	sshd_free();

@@ -105,6 +105,10 @@ tcp_send(struct client *c)
 static void
 tcp_read(struct client *c, int on)
 {
+	/* A pause keeps reading (tcp_read_cb keeps it) to see a hang-up. */
+	if (!on && (c->flags & (CLIENT_PAUSED | CLIENT_CLOSING)) ==
+	    CLIENT_PAUSED)
+		return;
 	if (!on) {
 		bufferevent_disable(c->bev, EV_READ);
 		return;
@@ -142,11 +146,17 @@ tcp_free(struct client *c)
 	telnet_free(c->telnet);
 }
 
-/* Input arrived. */
+/* Input arrived; while paused it waits, up to HELD_INPUT_MAX bytes. */
 static void
 tcp_read_cb(struct bufferevent *bev, void *arg)
 {
-	client_decode(arg, bufferevent_get_input(bev));
+	struct client *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	client_decode(c, in);
+	if ((c->flags & (CLIENT_PAUSED | CLIENT_CLOSING)) == CLIENT_PAUSED &&
+	    evbuffer_get_length(in) > HELD_INPUT_MAX)
+		bufferevent_disable(bev, EV_READ);
 }
 
 /* The bufferevent sent the rest: writing goes back to tcp_send. */

@@ -3,8 +3,10 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -152,6 +154,47 @@ START_TEST(test_history_cap)
 	tc_close(a);
 	tc_close(b);
 	tc_close(c);
+}
+END_TEST
+
+/*
+ * A reload that raises chatviewMax keeps the lines the ring had and does
+ * not replay the slots it had already dropped as blank lines.
+ */
+START_TEST(test_history_grow)
+{
+	struct tclient *a = tc_chatter("alice", "general");
+	char *text, *p;
+	long deadline;
+	int i;
+
+	for (i = 1; i <= 8; i++)
+		SEND(a, "msg-%d", i);
+	EXPECT(a, ALICE "msg-8\r\n");
+	text = read_file(td.config);
+	ck_assert(text != NULL && (p = strstr(text, "\"chatviewMax\": 3")) !=
+	    NULL);
+	memcpy(p, "\"chatviewMax\": 9", strlen("\"chatviewMax\": 9"));
+	write_file(td.config, text);
+	free(text);
+	ck_assert(kill(td.pid, SIGHUP) == 0);
+	deadline = now_ms() + T_WAIT;
+	do {
+		text = read_file(td.log);
+		p = text != NULL ? strstr(text, "configuration reloaded") : NULL;
+		free(text);
+	} while (p == NULL && now_ms() < deadline && usleep(20000) == 0);
+	ck_assert_msg(p != NULL, "no reload in the log");
+
+	SEND(a, ":q");
+	EXPECT(a, MSG_CHAT_LEAVE "\r\n");
+	SEND(a, ":chat");
+	EXPECT(a, MSG_CHAT_ENTER "\r\n" ALICE "msg-6\r\n" ALICE "msg-7\r\n"
+	    ALICE "msg-8\r\n", "general");
+	ck_assert_msg(strstr(a->last, "\r\n\r\n") == NULL,
+	    "blank lines in the view: %s", a->last);
+	NO_DATA(a);
+	tc_close(a);
 }
 END_TEST
 
@@ -355,6 +398,7 @@ chat_suite(void)
 
 	tc = tcase_daemon("history_cap", setup_history3);
 	tcase_add_test(tc, test_history_cap);
+	tcase_add_test(tc, test_history_grow);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -34,6 +34,7 @@
 
 static void	 setup(void);
 static void	 setup_none(void);
+static void	 setup_dm_limit(void);
 static char	*make_hash(const char *password);
 static void	 start_with_hash(const char *hash);
 static const char *tool(const char *var, const char *fallback);
@@ -45,6 +46,12 @@ static char	*refusal_as(struct tclient *c, const char *line,
 		     const char *typed);
 static long	 answered_after(struct tclient *c, const char *line,
 		     const char *want);
+static struct tclient *user_from(const char *src, const char *name);
+static char	*ask(struct tclient *c, const char *line, long *ms);
+static unsigned	 told_wait(const char *reply);
+static int	 count(const char *text, const char *word);
+static int	 cmp_long(const void *a, const void *b);
+static long	 median_ms(long *v, int n);
 
 static void
 setup(void)
@@ -53,6 +60,13 @@ setup(void)
 
 	start_with_hash(hash);
 	free(hash);
+}
+
+/* dmLimit 2. */
+static void
+setup_dm_limit(void)
+{
+	daemon_start(&td, "\"dmLimit\": 2");
 }
 
 /* Tests that start their own daemon. */
@@ -141,9 +155,77 @@ guess(struct tclient *c, const char *room)
 	long t0 = now_ms();
 
 	SEND(c, ":join %s wrong", room);
-	EXPECT(c, MSG_JOIN_REFUSED "\r\n" MSG_PROMPT, room);
+	EXPECT(c, MSG_JOIN_REFUSED "\r\n", room);
+	EXPECT(c, MSG_PROMPT);
 	ck_assert_msg(now_ms() - t0 < 700, "%s: refusal %ld ms late",
 	    c->label, now_ms() - t0);
+}
+
+/* A user called name, connected from the local address src. */
+static struct tclient *
+user_from(const char *src, const char *name)
+{
+	struct tclient *c = tc_connect_from(&td, src, name, 0);
+
+	ck_assert_msg(tc_login(c, name) == 0, "%s could not log in", name);
+	return (c);
+}
+
+/* Send a palette line; the reply up to the prompt (to free), ms taken. */
+static char *
+ask(struct tclient *c, const char *line, long *ms)
+{
+	long t0 = now_ms();
+
+	SEND(c, "%s", line);
+	ck_assert_msg(tc_expect(c, MSG_PROMPT, T_WAIT) == 0,
+	    "%s: no answer to %s", c->label, line);
+	if (ms != NULL)
+		*ms = now_ms() - t0;
+	return (strdup(c->last));
+}
+
+/* The N of "wait N s" in reply, 0 if it says no such thing. */
+static unsigned
+told_wait(const char *reply)
+{
+	const char *p = strstr(reply, "Too many wrong passwords: wait ");
+	unsigned n = 0;
+
+	if (p != NULL)
+		sscanf(p + strlen("Too many wrong passwords: wait "), "%u",
+		    &n);
+	return (p != NULL && n == 0 ? 1 : n);
+}
+
+/* Occurrences of word in text. */
+static int
+count(const char *text, const char *word)
+{
+	int n = 0;
+
+	while ((text = strstr(text, word)) != NULL) {
+		n++;
+		text += strlen(word);
+	}
+	return (n);
+}
+
+/* qsort order for longs. */
+static int
+cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/* The median of n values (sorts them). */
+static long
+median_ms(long *v, int n)
+{
+	qsort(v, n, sizeof *v, cmp_long);
+	return (v[n / 2]);
 }
 
 /* The palette reply to line with the room name typed replaced by "nosuch". */
@@ -364,6 +446,194 @@ START_TEST(test_dm_ends)
 }
 END_TEST
 
+/*
+ * Six :dm at the same user make one notice and one bell, not six: one a
+ * minute per pair, even across :close and a fresh DM.
+ */
+START_TEST(test_dm_bell_once)
+{
+	static const char naws[] = "\xff\xfb\x1f\xff\xfa\x1f\x00\x50\x00\x18"
+	    "\xff\xf0";
+	struct tclient *t = tc_connect(&td, "bob");
+	struct tclient *a = tc_user("alice");
+	struct tclient *c = tc_user("carol");
+	size_t n;
+	int i;
+
+	ck_assert(tc_send_raw(t, naws, sizeof naws - 1) == 0);
+	ck_assert(tc_login(t, "bob") == 0);
+	tc_drain(t, 100);
+	for (i = 0; i < 6; i++) {
+		SEND(a, ":dm bob");
+		EXPECT(a, MSG_DM_OPEN "\r\n", "bob");
+	}
+	SEND(a, ":close");
+	EXPECT(a, MSG_LEFT_DM "\r\n", "bob");
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN "\r\n", "bob");
+	SEND(c, ":dm bob");		/* another sender: its own notice */
+	EXPECT(c, MSG_DM_OPEN "\r\n", "bob");
+	ck_assert_msg(tc_expect(t, "carol wants to talk", T_WAIT) == 0,
+	    "no notice from carol");
+	n = t->consumed;
+	ck_assert_msg(count(t->last, "wants to talk") == 2,
+	    "bob got: %s", t->last);
+	ck_assert_msg(count(t->last, "\a") == 2, "bells: %s", t->last);
+	ck_assert_msg(tc_expect_not(t, "wants to talk", 500) == 0 && n > 0,
+	    "more notices");
+	tc_close(a);
+	tc_close(c);
+	tc_close(t);
+}
+END_TEST
+
+/*
+ * :close ends a DM: the other end, in its view, is told and back at the
+ * palette; the history is gone.
+ */
+START_TEST(test_dm_close_told)
+{
+	struct tclient *a = tc_user("alice");
+	struct tclient *b = tc_user("bob");
+
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	SEND(b, ":dm alice");
+	EXPECT(b, MSG_DM_OPEN, "alice");
+	tc_chat(a, "dm:bob");
+	tc_chat(b, "dm:alice");
+	SEND(a, "before close");
+	EXPECT(b, ALICE "before close\r\n");
+	SEND(a, ":q");
+	EXPECT(a, MSG_CHAT_LEAVE);
+	SEND(a, ":close");
+	EXPECT(a, MSG_LEFT_DM "\r\n" MSG_PROMPT, "bob");
+	EXPECT(b, MSG_DM_CLOSED "\r\n", "alice");
+	EXPECT(b, MSG_PROMPT);
+	SEND(b, "not a message");
+	EXPECT(b, MSG_HINT_CHAT);
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	SEND(a, ":chat");
+	EXPECT(a, MSG_CHAT_ENTER "\r\n", "dm:bob");
+	NO_DATA(a);		/* a new DM: nothing from before */
+	tc_close(a);
+	tc_close(b);
+}
+END_TEST
+
+/*
+ * Moving to a room or another DM steps out of a DM: the other end, in it,
+ * is told; coming back finds the history.
+ */
+START_TEST(test_dm_away_told)
+{
+	struct tclient *a = tc_user("alice");
+	struct tclient *b = tc_user("bob");
+	struct tclient *c = tc_user("carol");
+
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	SEND(b, ":dm alice");
+	EXPECT(b, MSG_DM_OPEN, "alice");
+	tc_chat(b, "dm:alice");
+	tc_chat(a, "dm:bob");
+	SEND(a, "kept line");
+	EXPECT(b, ALICE "kept line\r\n");
+	SEND(a, ":q");
+	EXPECT(a, MSG_CHAT_LEAVE);
+	tc_join(a, "general", NULL);
+	EXPECT(b, MSG_DM_AWAY "\r\n", "alice");
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	SEND(a, ":dm carol");
+	EXPECT(a, MSG_DM_OPEN, "carol");
+	EXPECT(b, MSG_DM_AWAY "\r\n", "alice");
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	tc_chat(a, "dm:bob");
+	EXPECT(a, ALICE "kept line\r\n");
+	tc_close(a);
+	tc_close(b);
+	tc_close(c);
+}
+END_TEST
+
+/*
+ * Alice asked bob for a DM and moved on; bob never answered and goes
+ * offline: alice learns it where she is.
+ */
+START_TEST(test_dm_requester_told)
+{
+	struct tclient *a = tc_user("alice");
+	struct tclient *b = tc_user("bob");
+
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	EXPECT(b, MSG_DM_WAITING, "alice", "alice");
+	tc_join(a, "general", NULL);
+	tc_close(b);
+	EXPECT(a, MSG_DM_ENDED "\r\n", "bob");
+	EXPECT(a, MSG_PROMPT_ROOM, "general", "alice");
+	tc_close(a);
+}
+END_TEST
+
+/* With dmLimit 2, a third DM waits until one is closed; both ends count. */
+START_TEST(test_dm_limit)
+{
+	struct tclient *a = tc_user("alice");
+	struct tclient *b = tc_user("bob");
+	struct tclient *c = tc_user("carol");
+	struct tclient *d = tc_user("dave");
+
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN "\r\n", "bob");
+	SEND(a, ":dm carol");
+	EXPECT(a, MSG_DM_OPEN "\r\n", "carol");
+	SEND(a, ":dm dave");
+	EXPECT(a, MSG_DM_LIMIT "\r\n", 2u);
+	SEND(d, ":dm alice");
+	EXPECT(d, MSG_DM_PEER_LIMIT "\r\n", "alice");
+	SEND(a, ":dm bob");	/* an open one is still reachable */
+	EXPECT(a, MSG_DM_OPEN "\r\n", "bob");
+	SEND(a, ":close");
+	EXPECT(a, MSG_LEFT_DM "\r\n", "bob");
+	SEND(a, ":dm dave");
+	EXPECT(a, MSG_DM_OPEN "\r\n", "dave");
+	tc_close(a);
+	tc_close(b);
+	tc_close(c);
+	tc_close(d);
+}
+END_TEST
+
+/* chatsockd -t shows dmLimit; an impossible one names the key. */
+START_TEST(test_dm_limit_config)
+{
+	const char *daemon = tool("CHATSOCKD", "./chatsockd");
+	char *dir = test_mkdtemp(), path[T_PATH + 32];
+	const char *argv[] = { daemon, "-t", "-c", path, NULL };
+	struct run_result r;
+
+	snprintf(path, sizeof path, "%s/dm.json", dir);
+	write_file(path, "{\"rooms\": {\"general\": {}}}\n");
+	ck_assert_int_eq(run_program(argv, NULL, &r), 0);
+	ck_assert_msg(r.status == 0 && strstr(r.out, "\"dmLimit\": 20") !=
+	    NULL, "-t: exit %d: %s", r.status, r.out);
+	run_result_free(&r);
+	write_file(path, "{\"dmLimit\": 0}\n");
+	ck_assert_int_eq(run_program(argv, NULL, &r), 0);
+	ck_assert_msg(r.status == 1 && strstr(r.err, "key \"dmLimit\"") !=
+	    NULL && strstr(r.err, "from 1 to") != NULL, "-t: exit %d: %s",
+	    r.status, r.err);
+	run_result_free(&r);
+	unlink(path);
+	rmdir(dir);
+	free(dir);
+}
+END_TEST
+
 /* Hidden rooms are not listed and open with password or passwordHash. */
 START_TEST(test_hidden_join)
 {
@@ -404,13 +674,13 @@ START_TEST(test_hidden_refusal_identical)
 		{ "c", ":join closed wrong", "closed" },
 		{ "c", ":join staff", "staff" },
 	};
-	struct tclient *u[3];	/* at most 3 guesses each: no slowdown */
+	struct tclient *u[3];	/* 3 addresses, 3 guesses each: no wait */
 	char *missing, *reply;
 	size_t i;
 
-	u[0] = tc_user("alice");
-	u[1] = tc_user("bob");
-	u[2] = tc_user("carol");
+	u[0] = user_from("127.0.0.2", "alice");
+	u[1] = user_from("127.0.0.3", "bob");
+	u[2] = user_from("127.0.0.4", "carol");
 	missing = palette_reply(u[0], ":join nosuch wrong");
 	ck_assert_msg(strstr(missing, "nosuch") != NULL, "%s", missing);
 	for (i = 0; i < sizeof tries / sizeof tries[0]; i++) {
@@ -542,14 +812,17 @@ START_TEST(test_check_warns)
 END_TEST
 
 /*
- * Three wrong guesses are free; past them each pauses the connection's
- * input, 1 s then 2 s; what is typed meanwhile is answered afterwards;
- * another connection is not slowed.
+ * Three wrong guesses are free; past them each one blocks the address,
+ * 1 s then 2 s, and says so; what is typed meanwhile is answered
+ * afterwards. Another connection from the same address shares the block
+ * for :join but is not slowed otherwise; another address is not blocked.
  */
 START_TEST(test_guess_slowdown)
 {
-	struct tclient *m = tc_user("mallory");
-	struct tclient *e = tc_user("eve");
+	struct tclient *m = user_from("127.0.0.2", "mallory");
+	struct tclient *m2 = user_from("127.0.0.2", "mallet");
+	struct tclient *e = user_from("127.0.0.3", "eve");
+	char *reply;
 	long ms;
 
 	guess(m, "staff");
@@ -559,19 +832,33 @@ START_TEST(test_guess_slowdown)
 	ck_assert_msg(ms < 700, "not slowed yet, but :rooms took %ld ms", ms);
 	EXPECT(m, "\r\n" MSG_PROMPT);
 
-	guess(m, "staff");		/* 4th: 1 s pause */
+	reply = ask(m, ":join staff wrong", NULL);	/* 4th: 1 s */
+	ck_assert_msg(strstr(reply, "Cannot join staff") != NULL &&
+	    told_wait(reply) == 1, "4th guess: %s", reply);
+	free(reply);
 	ms = answered_after(m, ":rooms", MSG_ROOMS_HEAD);
 	ck_assert_msg(ms >= 900, ":rooms answered after %ld ms", ms);
 	ck_assert_msg(ms < 3000, ":rooms answered after %ld ms", ms);
 	EXPECT(m, "\r\n" MSG_PROMPT);
 
-	guess(m, "nosuch");		/* 5th: 2 s pause */
+	reply = ask(m, ":join nosuch wrong", NULL);	/* 5th: 2 s */
+	ck_assert_msg(told_wait(reply) == 2, "5th guess: %s", reply);
+	free(reply);
 	SEND(m, ":rooms");
 	SEND(m, ":dm nobody");
 	ms = now_ms();
+	reply = ask(m2, ":join staff letmein", NULL);
+	ck_assert_msg(told_wait(reply) >= 1 && strstr(reply, "joined") ==
+	    NULL, "the same address was not blocked: %s", reply);
+	free(reply);
+	ck_assert_msg(answered_after(m2, ":rooms", MSG_ROOMS_HEAD) >= 900,
+	    "the blocked connection's input was not paused");
 	ck_assert_msg(answered_after(e, ":rooms", MSG_ROOMS_HEAD) < 700,
-	    "another connection was slowed");
+	    "another address was slowed");
 	EXPECT(e, "\r\n" MSG_PROMPT);
+	reply = ask(e, ":join staff wrong", NULL);
+	ck_assert_msg(told_wait(reply) == 0, "another address: %s", reply);
+	free(reply);
 	ck_assert_msg(tc_expect(m, MSG_ROOMS_HEAD, 5000) == 0, "lost :rooms");
 	ms = now_ms() - ms;
 	ck_assert_msg(ms >= 1900, "5th pause only %ld ms", ms);
@@ -585,6 +872,7 @@ START_TEST(test_guess_slowdown)
 	ck_assert_msg(now_ms() - ms < 700, "join slowed: %ld ms",
 	    now_ms() - ms);
 	tc_close(m);
+	tc_close(m2);
 	tc_close(e);
 }
 END_TEST
@@ -601,7 +889,8 @@ START_TEST(test_guess_pipelined)
 	guess(m, "c");
 	t0 = now_ms();
 	SEND_RAW(m, ":join d x\r\n:dm nobody\r\n:rooms\r\n");
-	EXPECT(m, MSG_JOIN_REFUSED "\r\n" MSG_PROMPT, "d");
+	EXPECT(m, MSG_JOIN_REFUSED "\r\n" MSG_JOIN_WAIT "\r\n" MSG_PROMPT, "d",
+	    1u);
 	ck_assert_msg(now_ms() - t0 < 700, "refusal late");
 	NO_DATA(m);
 	snprintf(want, sizeof want, MSG_DM_OFFLINE "\r\n" MSG_PROMPT,
@@ -611,6 +900,239 @@ START_TEST(test_guess_pipelined)
 	    now_ms() - t0);
 	EXPECT(m, MSG_ROOMS_HEAD);
 	tc_close(m);
+}
+END_TEST
+
+/*
+ * One address that reconnects after every guess shares one budget: in 8 s
+ * it gets its 3 free guesses and a handful more (1 + 2 + 4 s of blocks),
+ * and is told how long to wait the rest of the time.
+ */
+START_TEST(test_guess_reconnect)
+{
+	struct tclient *m;
+	char name[16], *reply;
+	int i, checked = 0, told = 0;
+	long end = now_ms() + 8000;
+
+	for (i = 0; now_ms() < end; i++) {
+		snprintf(name, sizeof name, "m%d", i);
+		m = user_from("127.0.0.5", name);
+		reply = ask(m, ":join vault guess", NULL);
+		checked += strstr(reply, "Cannot join vault") != NULL;
+		told += told_wait(reply) > 0;
+		free(reply);
+		tc_close(m);
+	}
+	ck_assert_msg(checked >= 4 && checked <= 8, "%d guesses checked in "
+	    "8 s from one address (%d connections)", checked, i);
+	ck_assert_msg(told > 0, "never told to wait");
+}
+END_TEST
+
+/* Many addresses at once (127.0.0.10-49): how many guesses were checked. */
+static int
+crowd(const char *room, long ms, int *refused)
+{
+	struct tclient *g[40];
+	long ready[40], end = now_ms() + ms;
+	char src[32], name[16], *reply;
+	unsigned w;
+	int i, checked = 0, active;
+
+	*refused = 0;
+	for (i = 0; i < 40; i++) {
+		snprintf(src, sizeof src, "127.0.0.%d", 10 + i);
+		snprintf(name, sizeof name, "g%d", i);
+		g[i] = user_from(src, name);
+		ready[i] = 0;
+	}
+	do {
+		active = 0;
+		for (i = 0; i < 40 && now_ms() < end; i++) {
+			if (now_ms() < ready[i])
+				continue;
+			active++;
+			SEND(g[i], ":join %s guess%d", room, i);
+			ck_assert_msg(tc_expect(g[i], "\r\n" MSG_PROMPT, T_WAIT)
+			    == 0, "%s: no answer", g[i]->label);
+			reply = g[i]->last;
+			checked += strstr(reply, "Cannot join") != NULL;
+			if ((w = told_wait(reply)) > 0) {
+				(*refused)++;
+				ready[i] = now_ms() + w * 1000 + 50;
+			}
+		}
+		if (active == 0)
+			usleep(20000);
+	} while (now_ms() < end);
+	for (i = 0; i < 40; i++)
+		tc_close(g[i]);
+	return (checked);
+}
+
+/*
+ * 40 addresses hammering one hidden room for 6 s: the room's budget lets
+ * through at most its bursts and what refills meanwhile (10 + 20 + ~4),
+ * not 40 x 3 free guesses; the rest are told to wait, and the room is
+ * logged as attacked once, not once per guess. Someone from a fresh
+ * address with the password still gets in (after a short wait at most).
+ */
+START_TEST(test_guess_crowd)
+{
+	struct tclient *a;
+	char *reply, *log;
+	int checked, refused, tries;
+
+	checked = crowd("vault", 6000, &refused);
+	ck_assert_msg(checked <= 40, "%d guesses checked at one room in 6 s "
+	    "from 40 addresses", checked);
+	ck_assert_msg(refused > 0, "nobody was told to wait");
+	log = read_file(td.log);
+	ck_assert(log != NULL);
+	ck_assert_msg(count(log, "password guessing at room vault") == 1,
+	    "not logged once: %s", log);
+	ck_assert_msg(strstr(log, "guess") == NULL || strstr(log, "guess1") ==
+	    NULL, "a typed password was logged");
+	free(log);
+
+	a = user_from("127.0.0.99", "alice");
+	for (tries = 0; tries < 3; tries++) {
+		reply = ask(a, ":join vault " VAULT_PW, NULL);
+		if (strstr(reply, "You joined vault") != NULL)
+			break;
+		ck_assert_msg(told_wait(reply) > 0 && told_wait(reply) <= 10,
+		    "alice: %s", reply);
+		usleep(told_wait(reply) * 1000000 + 100000);
+		free(reply);
+	}
+	ck_assert_msg(tries < 3, "the right password never got in: %s",
+	    reply);
+	free(reply);
+	tc_close(a);
+}
+END_TEST
+
+/*
+ * A wrong password at a hashed room, at a plain-password room and at a
+ * room that does not exist take the same time: each costs one hash.
+ */
+START_TEST(test_guess_timing)
+{
+	static const char *const rooms[] = { "nosuch", "staff", "VAULT" };
+	struct tclient *u;
+	long t[3][7], ms, med[3];
+	char src[32], name[16], line[64], *reply;
+	int i, k, j;
+
+	for (i = 0; i < 7; i++) {
+		snprintf(src, sizeof src, "127.0.0.%d", 60 + i);
+		snprintf(name, sizeof name, "t%d", i);
+		u = user_from(src, name);
+		for (j = 0; j < 3; j++) {
+			k = (i + j) % 3;
+			snprintf(line, sizeof line, ":join %s x%d", rooms[k], i);
+			reply = ask(u, line, &ms);
+			ck_assert_msg(strstr(reply, "Cannot join") != NULL &&
+			    told_wait(reply) == 0, "%s", reply);
+			free(reply);
+			t[k][i] = ms;
+		}
+		tc_close(u);
+	}
+	for (k = 0; k < 3; k++)
+		med[k] = median_ms(t[k], 7);
+	ck_assert_msg(labs(med[0] - med[2]) <= 8 && labs(med[1] - med[2]) <=
+	    8, "medians: unknown %ld ms, plain %ld ms, hashed %ld ms",
+	    med[0], med[1], med[2]);
+}
+END_TEST
+
+/*
+ * While guessers keep hitting the hashed room (3 guesses on each new
+ * connection), another user's :list is answered at once: no hash runs on
+ * the event loop.
+ */
+START_TEST(test_guess_bystander)
+{
+	struct tclient *b = user_from("127.0.0.3", "bob");
+	struct tclient *g[40];
+	char src[32], line[96];
+	long ms[40];
+	int i;
+
+	tc_join(b, "general", NULL);
+	for (i = 0; i < 40; i++) {
+		snprintf(src, sizeof src, "127.0.0.%d", 100 + i % 20);
+		g[i] = tc_connect_from(&td, src, "guesser", 0);
+		snprintf(line, sizeof line, "g%d\r\n:join vault a\r\n"
+		    ":join vault b\r\n:join vault c\r\n", i);
+		ck_assert(tc_send_raw(g[i], line, strlen(line)) == 0);
+		usleep(10000);
+		free(ask(b, ":list", &ms[i]));
+	}
+	ck_assert_msg(median_ms(ms, 40) < 20 && ms[36] < 60,
+	    ":list took %ld ms (median), %ld ms (90th percentile)",
+	    ms[20], ms[36]);
+	for (i = 0; i < 40; i++)
+		tc_close(g[i]);
+	tc_close(b);
+}
+END_TEST
+
+/*
+ * More checks at once than the verifier queues: the excess is told to try
+ * again later at once, every guess is answered, and connections that go
+ * away while their check waits cost nothing (the daemon exits clean).
+ */
+START_TEST(test_verify_queue)
+{
+	struct tclient *g[60];
+	char src[32], line[96];
+	int i, busy = 0, refused = 0;
+
+	for (i = 0; i < 60; i++) {
+		snprintf(src, sizeof src, "127.0.1.%d", 1 + i);
+		snprintf(line, sizeof line, "q%d", i);
+		g[i] = user_from(src, line);
+	}
+	for (i = 0; i < 60; i++) {
+		snprintf(line, sizeof line, ":join room%d pw\r\n", i);
+		ck_assert(tc_send_raw(g[i], line, strlen(line)) == 0);
+	}
+	for (i = 0; i < 60; i++) {
+		ck_assert_msg(tc_expect(g[i], "\r\n" MSG_PROMPT, 10000) == 0,
+		    "%s: no answer", g[i]->label);
+		busy += strstr(g[i]->last, MSG_JOIN_BUSY) != NULL;
+		refused += strstr(g[i]->last, "Cannot join room") != NULL;
+		tc_close(g[i]);
+	}
+	ck_assert_msg(busy > 0 && busy + refused == 60,
+	    "%d busy, %d refused of 60", busy, refused);
+
+	/* Gone before the answer. */
+	for (i = 0; i < 60; i++) {
+		snprintf(src, sizeof src, "127.0.2.%d", 1 + i);
+		snprintf(line, sizeof line, "r%d", i);
+		g[i] = user_from(src, line);
+		snprintf(line, sizeof line, ":join vault pw%d\r\n", i);
+		ck_assert(tc_send_raw(g[i], line, strlen(line)) == 0);
+	}
+	for (i = 0; i < 60; i++)
+		tc_close(g[i]);
+	g[0] = user_from("127.0.3.1", "alice");
+	for (i = 0; i < 5; i++) {		/* a wait, if any, is short */
+		free(ask(g[0], ":join vault " VAULT_PW, NULL));
+		if (strstr(g[0]->last, MSG_JOIN_BUSY) != NULL)
+			usleep(500000);
+		else if (told_wait(g[0]->last) > 0)
+			usleep(told_wait(g[0]->last) * 1000000 + 100000);
+		else
+			break;
+	}
+	ck_assert_msg(strstr(g[0]->last, "You joined vault") != NULL, "%s",
+	    g[0]->last);
+	tc_close(g[0]);
 }
 END_TEST
 
@@ -626,6 +1148,14 @@ private_suite(void)
 	tcase_add_test(tc, test_dm_bell);
 	tcase_add_test(tc, test_dm_refused);
 	tcase_add_test(tc, test_dm_ends);
+	tcase_add_test(tc, test_dm_bell_once);
+	tcase_add_test(tc, test_dm_close_told);
+	tcase_add_test(tc, test_dm_away_told);
+	tcase_add_test(tc, test_dm_requester_told);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_daemon("dm_limit", setup_dm_limit);
+	tcase_add_test(tc, test_dm_limit);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_daemon("hidden", setup);
@@ -637,11 +1167,17 @@ private_suite(void)
 	tc = tcase_daemon("tools", setup_none);
 	tcase_add_test(tc, test_ctl_hash_password);
 	tcase_add_test(tc, test_check_warns);
+	tcase_add_test(tc, test_dm_limit_config);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_daemon("slowdown", setup);
 	tcase_add_test(tc, test_guess_slowdown);
 	tcase_add_test(tc, test_guess_pipelined);
+	tcase_add_test(tc, test_guess_reconnect);
+	tcase_add_test(tc, test_guess_crowd);
+	tcase_add_test(tc, test_guess_timing);
+	tcase_add_test(tc, test_guess_bystander);
+	tcase_add_test(tc, test_verify_queue);
 	suite_add_tcase(s, tc);
 	return (s);
 }
