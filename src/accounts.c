@@ -52,6 +52,7 @@ static struct account_list	 accounts = TAILQ_HEAD_INITIALIZER(accounts);
 static struct strmap		*by_name;	/* folded name -> account */
 static struct strmap		*by_key;	/* fingerprint -> names owned */
 static char			*accounts_path;
+static int			 accounts_dirty;	/* a seen time not on disk */
 
 static int	accounts_parse(char *line, struct account **a, char **cause);
 static int	accounts_key(const char *type, const char *b64,
@@ -299,6 +300,19 @@ void
 accounts_seen(struct account *a)
 {
 	a->seen = time(NULL);
+	accounts_dirty = 1;
+}
+
+/* At exit: write the last-seen times if they changed. */
+void
+accounts_sync(void)
+{
+	char *cause = NULL;
+
+	if (!accounts_dirty || accounts_path == NULL)
+		return;
+	if (accounts_save(NULL, &cause) != 0)
+		free(cause);
 }
 
 /* Register name to keys (or add keys to it); on disk before it counts. */
@@ -415,6 +429,7 @@ accounts_save(const struct account *skip, char **cause)
 		goto fail;
 	}
 	free(tmp);
+	accounts_dirty = 0;
 	dir = xstrdup(accounts_path);
 	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY)) != -1) {
 		fsync(dfd);

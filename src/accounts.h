@@ -21,6 +21,8 @@ struct account	*accounts_find(const char *name);
 int		 accounts_owns(const struct account *a, const char *fingerprint);
 /* Now is a time the owner was seen (kept in memory, written with the next change). */
 void		 accounts_seen(struct account *a);
+/* Write the last-seen times if any changed since the file was written. */
+void		 accounts_sync(void);
 /*
  * Give name to the keys (OpenSSH "TYPE BASE64" lines), or add them to its
  * account; written to disk before it counts. -1 and cause if refused.

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "accounts.h"
 #include "admin-cmd.h"
 #include "client.h"
 #include "config.h"
@@ -26,6 +27,10 @@ static json_t	*admin_rooms(json_t *req);
 static json_t	*admin_stats(json_t *req);
 static json_t	*admin_broadcast(json_t *req);
 static json_t	*admin_kick(json_t *req);
+static json_t	*admin_accounts(json_t *req);
+static json_t	*admin_register(json_t *req);
+static json_t	*admin_unregister(json_t *req);
+static int	 admin_holds_key(const struct client *c, json_t *keys);
 static json_t	*admin_reload(json_t *req);
 static json_t	*admin_shutdown(json_t *req);
 static json_t	*admin_user(const struct client *c);
@@ -40,6 +45,9 @@ static const struct admin_cmd admin_cmds[] = {
 	{ "stats", admin_stats },
 	{ "broadcast", admin_broadcast },
 	{ "kick", admin_kick },
+	{ "accounts", admin_accounts },
+	{ "register", admin_register },
+	{ "unregister", admin_unregister },
 	{ "reload", admin_reload },
 	{ "shutdown", admin_shutdown },
 };
@@ -249,6 +257,130 @@ admin_kick(json_t *req)
 		snprintf(line, sizeof line, MSG_KICKED);
 	client_farewell(c, line, "kicked by the operator");
 	return (json_pack("{s:b, s:s}", "ok", 1, "user", c->name));
+}
+
+/* Every registered name with its keys and dates. */
+static json_t *
+admin_accounts(json_t *req)
+{
+	struct account **v;
+	json_t *list, *keys;
+	size_t n, i, k;
+
+	(void)req;
+	v = accounts_sorted(&n);
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		keys = json_array();
+		for (k = 0; k < account_nkeys(v[i]); k++)
+			json_array_append_new(keys,
+			    json_string(account_fingerprint(v[i], k)));
+		json_array_append_new(list, json_pack("{s:s, s:o, s:I, s:o}",
+		    "name", account_name(v[i]), "keys", keys,
+		    "registered", (json_int_t)account_registered(v[i]),
+		    "seen", account_seen(v[i]) == 0 ? json_null() :
+		    json_integer(account_seen(v[i]))));
+	}
+	free(v);
+	return (json_pack("{s:b, s:o}", "ok", 1, "accounts", list));
+}
+
+/*
+ * Register a name to keys (or add keys). A guest holding the name online
+ * is in the way: refused, or with "kick" disconnected with a notice.
+ */
+static json_t *
+admin_register(json_t *req)
+{
+	const char *name, *lines[ACCOUNT_KEYS_MAX];
+	struct client *holder;
+	json_t *keys, *v;
+	char *cause = NULL;
+	int kick = 0;
+	size_t i;
+
+	if (json_unpack(req, "{s:s, s:o, s?b}", "name", &name, "keys", &keys,
+	    "kick", &kick) != 0 || !json_is_array(keys))
+		return (admin_error("register needs a string \"name\" and an "
+		    "array \"keys\" of OpenSSH public key lines"));
+	if (!config_valid_name(name, server.cfg->username_limit) ||
+	    strpbrk(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789") == NULL)
+		return (admin_error("not a valid username: %.64s", name));
+	if (json_array_size(keys) == 0 ||
+	    json_array_size(keys) > ACCOUNT_KEYS_MAX)
+		return (admin_error("register takes 1 to %d keys",
+		    ACCOUNT_KEYS_MAX));
+	json_array_foreach(keys, i, v) {
+		if (!json_is_string(v))
+			return (admin_error("keys: expected strings"));
+		lines[i] = json_string_value(v);
+	}
+	holder = client_find(name);
+	if (holder != NULL && (holder->flags & CLIENT_CLOSING))
+		holder = NULL;
+	if (holder != NULL && holder->account == NULL &&
+	    !admin_holds_key(holder, keys) && !kick)
+		return (admin_error("%s is online as a guest: give --kick to "
+		    "disconnect them", holder->name));
+	if (accounts_register(name, lines, json_array_size(keys),
+	    &cause) != 0) {
+		v = admin_error("%s", cause);
+		free(cause);
+		return (v);
+	}
+	if (holder != NULL) {
+		if (admin_holds_key(holder, keys) || holder->account != NULL)
+			holder->account = accounts_find(name);
+		else
+			client_farewell(holder, MSG_OPERATOR_TOOK,
+			    "name registered by the operator");
+	}
+	return (json_pack("{s:b, s:s, s:I}", "ok", 1, "name",
+	    account_name(accounts_find(name)), "keys",
+	    (json_int_t)account_nkeys(accounts_find(name))));
+}
+
+/* Whether c's SSH key is one of the key lines given. */
+static int
+admin_holds_key(const struct client *c, json_t *keys)
+{
+	size_t i, n;
+	json_t *v;
+
+	if (c->pubkey == NULL)
+		return (0);
+	n = strlen(c->pubkey);
+	json_array_foreach(keys, i, v) {
+		const char *line = json_string_value(v);
+
+		if (strncmp(line, c->pubkey, n) == 0 &&
+		    (line[n] == '\0' || line[n] == ' ' || line[n] == '\t'))
+			return (1);
+	}
+	return (0);
+}
+
+/* Release a name; its holder, if online, stays as a guest. */
+static json_t *
+admin_unregister(json_t *req)
+{
+	const char *name;
+	struct client *holder;
+	char *cause = NULL;
+	json_t *error;
+
+	if (json_unpack(req, "{s:s}", "name", &name) != 0)
+		return (admin_error("unregister needs a string \"name\""));
+	holder = client_find(name);
+	if (accounts_unregister(name, &cause) != 0) {
+		error = admin_error("%s", cause);
+		free(cause);
+		return (error);
+	}
+	if (holder != NULL)
+		holder->account = NULL;
+	return (json_pack("{s:b}", "ok", 1));
 }
 
 /* A reload's warning, for the operator who asked for it. */

@@ -155,6 +155,7 @@ cmd_list(struct client *c, int argc, char **argv)
 	struct room *r = c->room;
 	struct client *m;
 	unsigned shown = 0;
+	int marked = 0;
 
 	(void)argc;
 	(void)argv;
@@ -164,8 +165,9 @@ cmd_list(struct client *c, int argc, char **argv)
 	}
 	if (r->peer[0] != NULL) {
 		client_printf(c, MSG_LIST_HEAD, room_label(r, c), 2u);
-		client_printf(c, "  %s", r->peer[0]->name);
-		client_printf(c, "  %s", r->peer[1]->name);
+		cmd_list_name(c, r->peer[0], &marked);
+		cmd_list_name(c, r->peer[1], &marked);
+		cmd_list_end(c, marked);
 		return;
 	}
 	client_printf(c, MSG_LIST_HEAD, r->name, r->nmembers);
@@ -175,8 +177,9 @@ cmd_list(struct client *c, int argc, char **argv)
 			    r->nmembers - CMD_LIST_MAX);
 			break;
 		}
-		client_printf(c, "  %s", m->name);
+		cmd_list_name(c, m, &marked);
 	}
+	cmd_list_end(c, marked);
 }
 
 /* :chat: into the view of the current room or DM. */

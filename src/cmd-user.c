@@ -12,6 +12,7 @@ cmd_listall(struct client *c, int argc, char **argv)
 {
 	struct client *u;
 	unsigned shown = 0;
+	int marked = 0;
 
 	(void)argc;
 	(void)argv;
@@ -24,8 +25,26 @@ cmd_listall(struct client *c, int argc, char **argv)
 			    server.nusers - CMD_LIST_MAX);
 			break;
 		}
-		client_printf(c, "  %s", u->name);
+		cmd_list_name(c, u, &marked);
 	}
+	cmd_list_end(c, marked);
+}
+
+/* "  alice*" for a registered name, "  bob" for a guest. */
+void
+cmd_list_name(struct client *c, const struct client *u, int *marked)
+{
+	client_printf(c, "  %s%s", u->name, u->account != NULL ? "*" : "");
+	if (u->account != NULL)
+		(*marked)++;
+}
+
+/* What the star means, when there was one. */
+void
+cmd_list_end(struct client *c, int marked)
+{
+	if (marked > 0)
+		client_line(c, MSG_LIST_REGISTERED);
 }
 
 /* :quit: ask first, as the original did. */

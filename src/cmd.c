@@ -13,9 +13,10 @@ static struct cmd_entry cmd_table[] = {
 	    0, 0, cmd_rooms, 0 },
 	{ "join", ":join ROOM [PASSWORD]", "join a room (leaving yours)",
 	    1, 2, cmd_join, 0 },
-	{ "list", ":list", "users in your room or conversation",
-	    0, 0, cmd_list, 0 },
-	{ "listall", ":listall", "every user online", 0, 0, cmd_listall, 0 },
+	{ "list", ":list", "users in your room or conversation (name* is "
+	    "registered)", 0, 0, cmd_list, 0 },
+	{ "listall", ":listall", "every user online (name* is registered)",
+	    0, 0, cmd_listall, 0 },
 	{ "chat", ":chat", "enter the chat view (:q leaves it)",
 	    0, 0, cmd_chat, 0 },
 	{ "close", ":close", "leave your room or conversation",

@@ -21,6 +21,11 @@ void	cmd_dispatch(struct client *c, char *line);
 /* Lines of :help, in table order. */
 void	cmd_help(struct client *c);
 
+/* One name of a :list, "name*" if registered; *marked counts those. */
+void	cmd_list_name(struct client *c, const struct client *u, int *marked);
+/* After a :list: the legend, if any name was marked. */
+void	cmd_list_end(struct client *c, int marked);
+
 /* Handlers, grouped per file. */
 void	cmd_rooms(struct client *, int, char **);
 void	cmd_join(struct client *, int, char **);

@@ -94,6 +94,7 @@ server_free(void)
 	free(server.running.admin_group);
 	free(server.running.listeners);
 	free(server.running.accounts_file);
+	accounts_sync();
 	accounts_free();
 	memset(&server.running, 0, sizeof server.running);
 }

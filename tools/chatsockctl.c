@@ -117,6 +117,9 @@ static int	 ctl_get_array(json_t *, const char *, json_t **, char **);
 static json_t	*ctl_request(const struct ctl_cmd *, int, char **);
 static json_t	*ctl_req_list(int, char **);
 static json_t	*ctl_req_broadcast(int, char **);
+static json_t	*ctl_req_register(int, char **);
+static json_t	*ctl_req_unregister(int, char **);
+static json_t	*ctl_read_keys(const char *);
 static json_t	*ctl_req_kick(int, char **);
 static json_t	*ctl_req_shutdown(int, char **);
 
@@ -135,6 +138,10 @@ static int	 ctl_print_rooms(json_t *, int, char **, char **);
 static int	 ctl_print_stats(json_t *, int, char **, char **);
 static int	 ctl_print_broadcast(json_t *, int, char **, char **);
 static int	 ctl_print_kick(json_t *, int, char **, char **);
+static int	 ctl_print_accounts(json_t *, int, char **, char **);
+static int	 ctl_print_register(json_t *, int, char **, char **);
+static int	 ctl_print_unregister(json_t *, int, char **, char **);
+static ctl_row_fn ctl_account_row;
 static int	 ctl_print_reload(json_t *, int, char **, char **);
 static int	 ctl_print_shutdown(json_t *, int, char **, char **);
 static int	 ctl_print_count(json_t *, const char *, const char *,
@@ -159,6 +166,12 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  ctl_req_broadcast, ctl_print_broadcast, NULL },
 	{ "kick", 1, -1, "kick USER [REASON...]",
 	  ctl_req_kick, ctl_print_kick, NULL },
+	{ "accounts", 0, 0, "accounts",
+	  NULL, ctl_print_accounts, NULL },
+	{ "register", 2, 3, "register NAME PUBKEYFILE [--kick]",
+	  ctl_req_register, ctl_print_register, NULL },
+	{ "unregister", 1, 1, "unregister NAME",
+	  ctl_req_unregister, ctl_print_unregister, NULL },
 	{ "reload", 0, 0, "reload",
 	  NULL, ctl_print_reload, NULL },
 	{ "shutdown", 0, -1, "shutdown [TEXT...]",
@@ -1045,6 +1058,95 @@ ctl_req_kick(int argc, char **argv)
 	return (req);
 }
 
+/*
+ * Build {"cmd":"register","name":NAME,"keys":[...]} from an OpenSSH .pub
+ * file or an authorized_keys file, "kick" with --kick.
+ */
+static json_t *
+ctl_req_register(int argc, char **argv)
+{
+	const char	*name = NULL, *file = NULL;
+	json_t		*keys;
+	int		 i, kick = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--kick") == 0)
+			kick = 1;
+		else if (name == NULL)
+			name = argv[i];
+		else if (file == NULL)
+			file = argv[i];
+		else
+			ctl_usage_error("register NAME PUBKEYFILE [--kick]",
+			    "register: too many arguments");
+	}
+	if (file == NULL)
+		ctl_usage_error("register NAME PUBKEYFILE [--kick]",
+		    "register: a name and a public key file are needed");
+	if ((keys = ctl_read_keys(file)) == NULL)
+		exit(CTL_EXIT_FAIL);
+	return (json_pack("{s:s, s:s, s:o, s:b}", "cmd", "register", "name",
+	    name, "keys", keys, "kick", kick));
+}
+
+/*
+ * The "TYPE BASE64" of every key in a .pub or authorized_keys file:
+ * options before the type and comments after the key are left out.
+ */
+static json_t *
+ctl_read_keys(const char *path)
+{
+	char	*line = NULL, *word, *save, *key;
+	size_t	 size = 0;
+	json_t	*keys = json_array();
+	FILE	*f;
+	u_int	 n = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", CTL_NAME, path,
+		    strerror(errno));
+		json_decref(keys);
+		return (NULL);
+	}
+	while (getline(&line, &size, f) != -1) {
+		n++;
+		save = NULL;
+		for (word = strtok_r(line, " \t\r\n", &save); word != NULL;
+		    word = strtok_r(NULL, " \t\r\n", &save)) {
+			if (strncmp(word, "ssh-", 4) == 0 ||
+			    strncmp(word, "ecdsa-", 6) == 0 ||
+			    strncmp(word, "sk-", 3) == 0)
+				break;
+		}
+		if (word == NULL || word[0] == '#')
+			continue;
+		if ((key = strtok_r(NULL, " \t\r\n", &save)) == NULL) {
+			fprintf(stderr, "%s: %s:%u: a key type without a key\n",
+			    CTL_NAME, path, n);
+			continue;
+		}
+		json_array_append_new(keys, json_sprintf("%s %s", word, key));
+	}
+	free(line);
+	fclose(f);
+	if (json_array_size(keys) == 0) {
+		fprintf(stderr, "%s: %s: no OpenSSH public key found "
+		    "(expected lines like \"ssh-ed25519 AAAA... comment\")\n",
+		    CTL_NAME, path);
+		json_decref(keys);
+		return (NULL);
+	}
+	return (keys);
+}
+
+/* Build {"cmd":"unregister","name":NAME}. */
+static json_t *
+ctl_req_unregister(__attribute__((unused)) int argc, char **argv)
+{
+	return (json_pack("{s:s, s:s}", "cmd", "unregister", "name",
+	    argv[0]));
+}
+
 /* Build {"cmd":"shutdown"}, with "text" if one is given. */
 static json_t *
 ctl_req_shutdown(int argc, char **argv)
@@ -1182,6 +1284,87 @@ ctl_print_rooms(json_t *reply, __attribute__((unused)) int argc,
 
 	return (ctl_print_table(reply, "rooms", "room", head, 4, ctl_room_row,
 	    cause));
+}
+
+/* One account: NAME KEYS REGISTERED SEEN. */
+static int
+ctl_account_row(json_t *a, const char **row, char scratch[][64],
+    char **cause)
+{
+	json_t		*keys, *seen;
+	json_int_t	 registered;
+	time_t		 t;
+	struct tm	 tm;
+
+	if (ctl_get_string(a, "name", 0, &row[0], cause) != 0 ||
+	    ctl_get_array(a, "keys", &keys, cause) != 0 ||
+	    ctl_get_int(a, "registered", &registered, cause) != 0)
+		return (-1);
+	seen = json_object_get(a, "seen");
+	if (json_array_size(keys) == 1 &&
+	    json_is_string(json_array_get(keys, 0)))
+		snprintf(scratch[1], sizeof scratch[1], "%s",
+		    json_string_value(json_array_get(keys, 0)));
+	else
+		snprintf(scratch[1], sizeof scratch[1], "%zu keys",
+		    json_array_size(keys));
+	t = (time_t)registered;
+	gmtime_r(&t, &tm);
+	strftime(scratch[2], sizeof scratch[2], "%Y-%m-%d %H:%M", &tm);
+	if (json_is_integer(seen)) {
+		t = (time_t)json_integer_value(seen);
+		gmtime_r(&t, &tm);
+		strftime(scratch[3], sizeof scratch[3], "%Y-%m-%d %H:%M", &tm);
+	} else
+		snprintf(scratch[3], sizeof scratch[3], "never");
+	row[1] = scratch[1];
+	row[2] = scratch[2];
+	row[3] = scratch[3];
+	return (0);
+}
+
+/* Print the registered names as a table (times in UTC). */
+static int
+ctl_print_accounts(json_t *reply, __attribute__((unused)) int argc,
+    __attribute__((unused)) char **argv, char **cause)
+{
+	static const char	*head[] = { "NAME", "KEYS", "REGISTERED",
+				    "SEEN" };
+
+	return (ctl_print_table(reply, "accounts", "account", head, 4,
+	    ctl_account_row, cause));
+}
+
+/* Confirm a registration. */
+static int
+ctl_print_register(json_t *reply, __attribute__((unused)) int argc,
+    __attribute__((unused)) char **argv, char **cause)
+{
+	const char	*name;
+	json_int_t	 keys;
+	char		*clean;
+
+	if (ctl_get_string(reply, "name", 0, &name, cause) != 0 ||
+	    ctl_get_int(reply, "keys", &keys, cause) != 0)
+		return (-1);
+	clean = ctl_clean(name);
+	printf("registered %s (%" JSON_INTEGER_FORMAT " key%s)\n", clean,
+	    keys, keys == 1 ? "" : "s");
+	free(clean);
+	return (0);
+}
+
+/* Confirm a release. */
+static int
+ctl_print_unregister(__attribute__((unused)) json_t *reply,
+    __attribute__((unused)) int argc, char **argv,
+    __attribute__((unused)) char **cause)
+{
+	char	*clean = ctl_clean(argv[0]);
+
+	printf("unregistered %s\n", clean);
+	free(clean);
+	return (0);
 }
 
 /* Print the stats reply as "key: value" lines. */
