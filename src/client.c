@@ -35,19 +35,16 @@
 #include "log.h"
 #include "messages.h"
 #include "proto.h"
-#include "room.h"
 #include "server.h"
-#include "session.h"
 #include "strmap.h"
-#include "verify.h"
 #include "term.h"
-#include "view.h"
 #include "xmalloc.h"
 
 
 static struct client_list closing = TAILQ_HEAD_INITIALIZER(closing);
 static struct client_list dead = TAILQ_HEAD_INITIALIZER(dead);
 static struct client_list unsent = TAILQ_HEAD_INITIALIZER(unsent);
+static const struct client_ops *ops;
 static struct event *reaper;
 static struct event *writer;
 
@@ -260,56 +257,25 @@ client_printf(struct client *c, const char *fmt, ...)
 	client_line(c, line);
 }
 
-/* The prompt of the current state (the view draws its own input row). */
+/* The prompt of the current state. */
 void
 client_prompt(struct client *c)
 {
-	char prompt[ROOM_NAME_MAX + USERNAME_LIMIT_MAX * 2 + 16];
-
-	switch (c->state) {
-	case CLIENT_CONNECTING:
-		return;
-	case CLIENT_CHATVIEW:
-		view_input_done(c);
-		return;
-	case CLIENT_NAMING:
-		term_prompt(c->term, MSG_NAME_PROMPT);
-		break;
-	case CLIENT_QUITTING:
-		term_prompt(c->term, MSG_QUIT_CONFIRM);
-		break;
-	case CLIENT_RELEASING:
-		snprintf(prompt, sizeof prompt, MSG_UNREGISTER_CONFIRM,
-		    c->name);
-		term_prompt(c->term, prompt);
-		break;
-	case CLIENT_PALETTE:
-		if (c->room == NULL)
-			snprintf(prompt, sizeof prompt, MSG_PROMPT);
-		else if (c->room->peer[0] != NULL)
-			snprintf(prompt, sizeof prompt, MSG_PROMPT_DM,
-			    room_dm_peer(c->room, c)->name, c->name);
-		else
-			snprintf(prompt, sizeof prompt, MSG_PROMPT_ROOM,
-			    c->room->name, c->name);
-		term_prompt(c->term, prompt);
-		break;
-	}
+	ops->prompt(c);
 }
 
 /* A server notice, wherever the user is. */
 void
 client_notice(struct client *c, const char *line)
 {
-	int prompted = term_prompted(c->term);
+	ops->notice(c, line);
+}
 
-	if (c->state == CLIENT_CHATVIEW) {
-		view_line(c, line, strlen(line));
-		return;
-	}
-	client_line(c, line);
-	if (prompted)
-		client_prompt(c);
+/* The transport is ready: greet, with the name it brought if any. */
+void
+client_start(struct client *c, const char *name)
+{
+	ops->start(c, name);
 }
 
 /* The user with this name (any case), or NULL. */
@@ -345,7 +311,7 @@ client_interrupt_done(struct client *c)
 		return;
 	c->flags &= ~CLIENT_INTERRUPT;
 	term_interrupted(c->term);
-	session_interrupt(c);
+	ops->interrupt(c);
 }
 
 /* The transport sent all output: a closing client may now go. */
@@ -393,7 +359,7 @@ client_input_line(struct client *c, char *line, size_t len)
 {
 	client_interrupt_done(c);
 	if (!(c->flags & CLIENT_CLOSING))
-		session_line(c, line, len);
+		ops->line(c, line, len);
 }
 
 /* term: the editor finished a line. */
@@ -427,7 +393,7 @@ client_input_overlong(struct client *c)
 
 	snprintf(line, sizeof line, MSG_LINE_TOO_LONG, LINE_MAX_BYTES);
 	if (!(c->flags & CLIENT_CLOSING))
-		session_refuse(c, line);
+		ops->refuse(c, line);
 }
 
 /* Ctrl-C: acted on when the input chunk or a TIMING-MARK ends. */
@@ -489,7 +455,7 @@ client_resize(struct client *c, unsigned cols, unsigned rows)
 		c->flags |= CLIENT_RESIZED;
 		return;
 	}
-	view_resize(c);
+	ops->resize(c);
 	c->resize = evtimer_new(server.base, client_resize_cb, c);
 	evtimer_add(c->resize, &tv);
 }
@@ -568,12 +534,7 @@ client_detach(struct client *c)
 		event_free(c->resize);
 		c->resize = NULL;
 	}
-	if (c->verify != NULL) {
-		verify_cancel(c->verify);
-		c->verify = NULL;
-	}
-	room_end_dms(c);
-	room_leave(c);
+	ops->detach(c);
 	if (c->name[0] != '\0') {
 		strmap_del(server.names, c->name);
 		server.nusers--;
@@ -648,8 +609,9 @@ client_free(struct client *c)
 
 /* The reaper runs once the current callbacks are done. */
 void
-client_init(void)
+client_init(const struct client_ops *client_ops)
 {
+	ops = client_ops;
 	reaper = event_new(server.base, -1, 0, client_reap_cb, NULL);
 	writer = event_new(server.base, -1, 0, client_writer_cb, NULL);
 }
@@ -682,7 +644,7 @@ client_reap(void)
 		TAILQ_REMOVE(&dead, c, dead);
 		client_free(c);
 	}
-	server_maybe_done();
+	ops->gone();
 }
 
 /* At exit: free every client without notices; rooms go next. */

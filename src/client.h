@@ -105,6 +105,26 @@ struct client {
 	struct sockaddr_storage	 sa;		/* binary: per-address counts */
 };
 
+/*
+ * What the conversation does with a connection's events (session.c gives
+ * this table to client_init): the only calls from here upward.
+ */
+struct client_ops {
+	/* Greet; name is the one the transport brought (SSH), or NULL. */
+	void	(*start)(struct client *c, const char *name);
+	void	(*line)(struct client *c, char *line, size_t len);
+	void	(*refuse)(struct client *c, const char *why);
+	void	(*interrupt)(struct client *c);
+	void	(*prompt)(struct client *c);
+	void	(*notice)(struct client *c, const char *line);
+	/* The terminal's size changed (the chat view redraws). */
+	void	(*resize)(struct client *c);
+	/* Closing: leave rooms and DMs, drop pending work. */
+	void	(*detach)(struct client *c);
+	/* A client was freed. */
+	void	(*gone)(void);
+};
+
 /* A client on an accepted socket fd, for its transport to complete. */
 struct client	*client_new(const struct client_transport *tp, int fd,
 		    const struct sockaddr *sa, socklen_t len,
@@ -153,7 +173,9 @@ void		 client_drop(struct client *c, const char *reason);
 struct client	*client_find(const char *name);
 /* Take a name that is valid and free. */
 void		 client_set_name(struct client *c, const char *name);
-void		 client_init(void);
+void		 client_init(const struct client_ops *ops);
+/* The transport is ready: the conversation starts. */
+void		 client_start(struct client *c, const char *name);
 void		 client_reap(void);
 void		 client_free_all(void);
 

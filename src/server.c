@@ -15,12 +15,11 @@
 #include "messages.h"
 #include "room.h"
 #include "server.h"
+#include "session.h"
 #include "sshd.h"
 #include "strmap.h"
 #include "xmalloc.h"
 #include "verify.h"
-
-struct server server;
 
 static void	server_grace_cb(evutil_socket_t fd, short what, void *arg);
 static void	server_check_restart_keys(const struct config *new,
@@ -57,7 +56,7 @@ server_init(struct config *cfg, char **cause)
 	server.running.accounts_file = xstrdup(cfg->accounts_file);
 	if (accounts_load(cfg->accounts_file, cause) != 0)
 		return (-1);
-	client_init();
+	client_init(&session_client_ops);
 	if (verify_start(cause) != 0)
 		return (-1);
 	room_configure(cfg);
@@ -97,18 +96,6 @@ server_free(void)
 	accounts_sync();
 	accounts_free();
 	memset(&server.running, 0, sizeof server.running);
-}
-
-/* Seconds of wall time, cached by the loop. */
-time_t
-server_now(void)
-{
-	struct timeval tv;
-
-	if (server.base == NULL || event_base_gettimeofday_cached(server.base,
-	    &tv) != 0)
-		return (time(NULL));
-	return (tv.tv_sec);
 }
 
 /* Log a warning about the file being loaded; pass it on if asked to. */
@@ -279,14 +266,6 @@ server_grace_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	admin_stop();
 	server_maybe_done();
-}
-
-/* After the goodbye, the loop ends when the last connection is gone. */
-void
-server_maybe_done(void)
-{
-	if (server.shutting_down == 2 && server.nclients == 0)
-		event_base_loopexit(server.base, NULL);
 }
 
 /* The second signal: leave the loop at once. */

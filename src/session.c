@@ -15,7 +15,9 @@
 #include "room.h"
 #include "server.h"
 #include "session.h"
+#include "term.h"
 #include "utf8.h"
+#include "verify.h"
 #include "view.h"
 
 /* A name needs one of these besides _ . - */
@@ -33,6 +35,23 @@ static void	session_command(struct client *c, char *line, size_t len);
 static void	session_chat(struct client *c, char *line, size_t len);
 static void	session_quitting(struct client *c, char *line, size_t len);
 static void	session_releasing(struct client *c, char *line, size_t len);
+static void	session_begin(struct client *c, const char *name);
+static void	session_prompt(struct client *c);
+static void	session_notice(struct client *c, const char *line);
+static void	session_detach(struct client *c);
+
+/* What a connection's events mean here (client.c calls up through it). */
+const struct client_ops session_client_ops = {
+	.start = session_begin,
+	.line = session_line,
+	.refuse = session_refuse,
+	.interrupt = session_interrupt,
+	.prompt = session_prompt,
+	.notice = session_notice,
+	.resize = view_resize,
+	.detach = session_detach,
+	.gone = server_maybe_done,
+};
 
 /* Line handlers by state; CONNECTING reads nothing. */
 static void (*const session_handlers[])(struct client *, char *, size_t) = {
@@ -43,6 +62,80 @@ static void (*const session_handlers[])(struct client *, char *, size_t) = {
 	[CLIENT_QUITTING] = session_quitting,
 	[CLIENT_RELEASING] = session_releasing,
 };
+
+/* A connection is ready: with a name it brought, or to be asked for one. */
+static void
+session_begin(struct client *c, const char *name)
+{
+	if (name != NULL)
+		session_start_named(c, name);
+	else
+		session_start(c);
+}
+
+/* The prompt of the current state (the view draws its own input row). */
+static void
+session_prompt(struct client *c)
+{
+	char prompt[ROOM_NAME_MAX + USERNAME_LIMIT_MAX * 2 + 16];
+
+	switch (c->state) {
+	case CLIENT_CONNECTING:
+		return;
+	case CLIENT_CHATVIEW:
+		view_input_done(c);
+		return;
+	case CLIENT_NAMING:
+		term_prompt(c->term, MSG_NAME_PROMPT);
+		break;
+	case CLIENT_QUITTING:
+		term_prompt(c->term, MSG_QUIT_CONFIRM);
+		break;
+	case CLIENT_RELEASING:
+		snprintf(prompt, sizeof prompt, MSG_UNREGISTER_CONFIRM,
+		    c->name);
+		term_prompt(c->term, prompt);
+		break;
+	case CLIENT_PALETTE:
+		if (c->room == NULL)
+			snprintf(prompt, sizeof prompt, MSG_PROMPT);
+		else if (c->room->peer[0] != NULL)
+			snprintf(prompt, sizeof prompt, MSG_PROMPT_DM,
+			    room_dm_peer(c->room, c)->name, c->name);
+		else
+			snprintf(prompt, sizeof prompt, MSG_PROMPT_ROOM,
+			    c->room->name, c->name);
+		term_prompt(c->term, prompt);
+		break;
+	}
+}
+
+/* A server notice, wherever the user is. */
+static void
+session_notice(struct client *c, const char *line)
+{
+	int prompted = term_prompted(c->term);
+
+	if (c->state == CLIENT_CHATVIEW) {
+		view_line(c, line, strlen(line));
+		return;
+	}
+	client_line(c, line);
+	if (prompted)
+		client_prompt(c);
+}
+
+/* The connection closes: out of rooms and DMs, pending checks dropped. */
+static void
+session_detach(struct client *c)
+{
+	if (c->verify != NULL) {
+		verify_cancel(c->verify);
+		c->verify = NULL;
+	}
+	room_end_dms(c);
+	room_leave(c);
+}
 
 /* Greet now, or after the pause that slows reconnect floods. */
 void

@@ -5,6 +5,10 @@
 #include <stddef.h>
 
 struct client;
+struct client_ops;
+
+/* The conversation's side of a connection, for client_init(). */
+extern const struct client_ops session_client_ops;
 
 /* A new connection: the connecting pause, then the welcome. */
 void	session_start(struct client *c);

@@ -38,7 +38,6 @@
 #include "messages.h"
 #include "proto.h"
 #include "server.h"
-#include "session.h"
 #include "sshd.h"
 #include "term.h"
 #include "xmalloc.h"
@@ -565,7 +564,7 @@ sshd_started(struct sshd_conn *conn)
 		proto_set_raw(c->proto, 1);
 	}
 	c->flags |= CLIENT_TERMINAL;
-	session_start_named(c, conn->user);
+	client_start(c, conn->user);
 }
 
 /*

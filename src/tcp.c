@@ -22,7 +22,6 @@
 #include "messages.h"
 #include "proto.h"
 #include "server.h"
-#include "session.h"
 #include "tcp.h"
 #include "telnet.h"
 #include "term.h"
@@ -79,7 +78,7 @@ tcp_accept(int fd, const struct sockaddr *sa, socklen_t len)
 	bufferevent_setcb(bev, tcp_read_cb, tcp_write_cb, tcp_event_cb, c);
 	c->proto = proto_new(&tcp_proto_ops, c);
 	telnet_start(c);
-	session_start(c);
+	client_start(c, NULL);
 	return (c);
 }
 
