@@ -353,6 +353,42 @@ client_decode(struct client *c, struct evbuffer *in)
 	client_input_done(c);
 }
 
+/* proto: a complete line; decoding stops if it paused or closed us. */
+void
+client_proto_line(void *arg, char *line, size_t len)
+{
+	struct client *c = arg;
+
+	client_input_line(c, line, len);
+	if (c->flags & (CLIENT_CLOSING | CLIENT_PAUSED))
+		proto_stop(c->proto);
+}
+
+/* proto: a key typed on a raw terminal. */
+void
+client_proto_key(void *arg, uint8_t byte)
+{
+	struct client *c = arg;
+
+	client_input_key(c, byte);
+	if (c->flags & (CLIENT_CLOSING | CLIENT_PAUSED))
+		proto_stop(c->proto);
+}
+
+/* proto: a line longer than LINE_MAX_BYTES was dropped. */
+void
+client_proto_overlong(void *arg)
+{
+	client_input_overlong(arg);
+}
+
+/* proto: Ctrl-C (IAC IP or 0x03). */
+void
+client_proto_interrupt(void *arg)
+{
+	client_input_interrupt(arg);
+}
+
 /* A line from the user, framed by the transport or the editor. */
 void
 client_input_line(struct client *c, char *line, size_t len)

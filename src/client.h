@@ -131,6 +131,11 @@ struct client	*client_new(const struct client_transport *tp, int fd,
 		    struct evbuffer *out);
 /* Decode input through c->proto; the rest waits if it pauses or closes. */
 void		 client_decode(struct client *c, struct evbuffer *in);
+/* proto_ops members every transport shares (arg is the client). */
+void		 client_proto_line(void *arg, char *line, size_t len);
+void		 client_proto_key(void *arg, uint8_t byte);
+void		 client_proto_overlong(void *arg);
+void		 client_proto_interrupt(void *arg);
 /* What a transport reports. */
 void		 client_input_line(struct client *c, char *line, size_t len);
 void		 client_input_key(struct client *c, uint8_t byte);

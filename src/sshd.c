@@ -112,10 +112,6 @@ static void	sshd_eof(ssh_session s, ssh_channel ch, void *arg);
 static void	sshd_close(ssh_session s, ssh_channel ch, void *arg);
 static int	sshd_wontblock(ssh_session s, ssh_channel ch, uint32_t bytes,
 		    void *arg);
-static void	sshd_on_line(void *arg, char *line, size_t len);
-static void	sshd_on_key(void *arg, uint8_t byte);
-static void	sshd_on_overlong(void *arg);
-static void	sshd_on_interrupt(void *arg);
 
 static const struct client_transport sshd_transport = {
 	.name = "ssh",
@@ -127,10 +123,10 @@ static const struct client_transport sshd_transport = {
 };
 
 static const struct proto_ops sshd_proto_ops = {
-	.line = sshd_on_line,
-	.key = sshd_on_key,
-	.overlong = sshd_on_overlong,
-	.interrupt = sshd_on_interrupt,
+	.line = client_proto_line,
+	.key = client_proto_key,
+	.overlong = client_proto_overlong,
+	.interrupt = client_proto_interrupt,
 };
 
 /* The host key and the server settings every session copies. */
@@ -802,40 +798,4 @@ sshd_wontblock(ssh_session s, ssh_channel ch, uint32_t bytes, void *arg)
 	if (conn->c->flags & CLIENT_WRITING)
 		event_active(conn->kick, EV_TIMEOUT, 0);
 	return (0);
-}
-
-/* proto: a line (no pty). */
-static void
-sshd_on_line(void *arg, char *line, size_t len)
-{
-	struct client *c = arg;
-
-	client_input_line(c, line, len);
-	if (c->flags & (CLIENT_CLOSING | CLIENT_PAUSED))
-		proto_stop(c->proto);
-}
-
-/* proto: a key (pty). */
-static void
-sshd_on_key(void *arg, uint8_t byte)
-{
-	struct client *c = arg;
-
-	client_input_key(c, byte);
-	if (c->flags & (CLIENT_CLOSING | CLIENT_PAUSED))
-		proto_stop(c->proto);
-}
-
-/* proto: an overlong line (no pty). */
-static void
-sshd_on_overlong(void *arg)
-{
-	client_input_overlong(arg);
-}
-
-/* proto: Ctrl-C. */
-static void
-sshd_on_interrupt(void *arg)
-{
-	client_input_interrupt(arg);
 }

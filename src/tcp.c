@@ -34,10 +34,6 @@ static void	tcp_free(struct client *c);
 static void	tcp_read_cb(struct bufferevent *bev, void *arg);
 static void	tcp_write_cb(struct bufferevent *bev, void *arg);
 static void	tcp_event_cb(struct bufferevent *bev, short what, void *arg);
-static void	tcp_on_line(void *arg, char *line, size_t len);
-static void	tcp_on_key(void *arg, uint8_t byte);
-static void	tcp_on_overlong(void *arg);
-static void	tcp_on_interrupt(void *arg);
 static void	tcp_on_option(void *arg, int verb, int opt);
 static void	tcp_on_naws(void *arg, unsigned cols, unsigned rows);
 static void	tcp_on_ttype(void *arg, const char *name);
@@ -52,10 +48,10 @@ static const struct client_transport tcp_transport = {
 };
 
 static const struct proto_ops tcp_proto_ops = {
-	.line = tcp_on_line,
-	.key = tcp_on_key,
-	.overlong = tcp_on_overlong,
-	.interrupt = tcp_on_interrupt,
+	.line = client_proto_line,
+	.key = client_proto_key,
+	.overlong = client_proto_overlong,
+	.interrupt = client_proto_interrupt,
 	.option = tcp_on_option,
 	.naws = tcp_on_naws,
 	.ttype = tcp_on_ttype,
@@ -183,42 +179,6 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 		client_drop(c, evutil_socket_error_to_string(
 		    EVUTIL_SOCKET_ERROR()));
 	}
-}
-
-/* proto: a complete line; stop decoding if it paused or closed us. */
-static void
-tcp_on_line(void *arg, char *line, size_t len)
-{
-	struct client *c = arg;
-
-	client_input_line(c, line, len);
-	if (c->flags & (CLIENT_CLOSING | CLIENT_PAUSED))
-		proto_stop(c->proto);
-}
-
-/* proto: a key typed in character mode. */
-static void
-tcp_on_key(void *arg, uint8_t byte)
-{
-	struct client *c = arg;
-
-	client_input_key(c, byte);
-	if (c->flags & (CLIENT_CLOSING | CLIENT_PAUSED))
-		proto_stop(c->proto);
-}
-
-/* proto: a line longer than LINE_MAX_BYTES was dropped. */
-static void
-tcp_on_overlong(void *arg)
-{
-	client_input_overlong(arg);
-}
-
-/* proto: Ctrl-C (IAC IP or 0x03). */
-static void
-tcp_on_interrupt(void *arg)
-{
-	client_input_interrupt(arg);
 }
 
 /* proto: option negotiation. */

@@ -80,6 +80,7 @@ static void	telnet_send(struct client *, int, int);
 static void	telnet_ask(struct client *, int, int);
 static void	telnet_will(struct client *, int, int);
 static void	telnet_do(struct client *, int, int);
+static void	telnet_answer(struct client *, int, int, int, int);
 static void	telnet_changed(struct client *, int, int, int);
 static void	telnet_offer(struct client *);
 static void	telnet_terminal(struct client *);
@@ -206,7 +207,7 @@ telnet_option(struct client *c, int verb, int opt)
 static void
 telnet_will(struct client *c, int on, int opt)
 {
-	int i = telnet_index(opt), state = telnet_us(c, i), ok;
+	int i = telnet_index(opt), ok;
 
 	if (opt == TELOPT_TM) {
 		/* WILL TIMING-MARK unfreezes a client after its Ctrl-C. */
@@ -218,50 +219,48 @@ telnet_will(struct client *c, int on, int opt)
 	}
 	ok = i >= 0 && telnet_opts[i].us &&
 	    (opt != TELOPT_ECHO || !(c->telnet->flags & TELNET_MUD));
-	if (on && state == Q_NO) {
-		if (!ok) {
-			telnet_send(c, TELNET_WONT, opt);
-			return;
-		}
-		telnet_send(c, TELNET_WILL, opt);
-		state = Q_YES;
-	} else if (on && state == Q_WANTYES)
-		state = Q_YES;
-	else if (!on && state == Q_YES) {
-		telnet_send(c, TELNET_WONT, opt);
-		state = Q_NO;
-	} else if (!on && state != Q_NO)
-		state = Q_NO;
-	else
-		return;
-	telnet_set(c, i, 0, state);
-	telnet_changed(c, opt, 0, state == Q_YES);
+	telnet_answer(c, 0, on, opt, ok);
 }
 
 /* WILL (on) or WONT opt: the client's side of it. */
 static void
 telnet_do(struct client *c, int on, int opt)
 {
-	int i = telnet_index(opt), state = telnet_him(c, i);
+	int i = telnet_index(opt);
+
+	telnet_answer(c, 1, on, opt, i >= 0 && telnet_opts[i].him);
+}
+
+/*
+ * RFC 1143 for one side (him: the client's) of opt, asked on or off; ok
+ * says whether we agree to it being on. Only a change is answered.
+ */
+static void
+telnet_answer(struct client *c, int him, int on, int opt, int ok)
+{
+	int i = telnet_index(opt);
+	int state = him ? telnet_him(c, i) : telnet_us(c, i);
+	int yes = him ? TELNET_DO : TELNET_WILL;
+	int no = him ? TELNET_DONT : TELNET_WONT;
 
 	if (on && state == Q_NO) {
-		if (i < 0 || !telnet_opts[i].him) {
-			telnet_send(c, TELNET_DONT, opt);
+		if (!ok) {
+			telnet_send(c, no, opt);
 			return;
 		}
-		telnet_send(c, TELNET_DO, opt);
+		telnet_send(c, yes, opt);
 		state = Q_YES;
 	} else if (on && state == Q_WANTYES)
 		state = Q_YES;
 	else if (!on && state == Q_YES) {
-		telnet_send(c, TELNET_DONT, opt);
+		telnet_send(c, no, opt);
 		state = Q_NO;
 	} else if (!on && state != Q_NO)
 		state = Q_NO;
 	else
 		return;
-	telnet_set(c, i, 1, state);
-	telnet_changed(c, opt, 1, state == Q_YES);
+	telnet_set(c, i, him, state);
+	telnet_changed(c, opt, him, state == Q_YES);
 }
 
 /* An option went on or off: what it means for the terminal. */
