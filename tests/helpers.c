@@ -297,7 +297,8 @@ daemon_start(struct daemon *d, const char *json)
 			if ((colon = strchr(text, '\n')) != NULL)
 				d->ssh_port = atoi(colon + 1);
 			free(text);
-			if (d->port > 0)
+			/* telnet: false writes 0 on the first line. */
+			if (d->port > 0 || d->ssh_port > 0)
 				return;
 		}
 		if (waitpid(pid, &status, WNOHANG) == pid) {
