@@ -295,7 +295,7 @@ admin_register(json_t *req)
 	const char *name, *lines[ACCOUNT_KEYS_MAX];
 	struct client *holder;
 	json_t *keys, *v;
-	char *cause = NULL;
+	char *cause = NULL, took[128];
 	int kick = 0;
 	size_t i;
 
@@ -332,9 +332,12 @@ admin_register(json_t *req)
 	if (holder != NULL) {
 		if (admin_holds_key(holder, keys) || holder->account != NULL)
 			holder->account = accounts_find(name);
-		else
-			client_farewell(holder, MSG_OPERATOR_TOOK,
+		else {
+			snprintf(took, sizeof took, MSG_OPERATOR_TOOK,
+			    holder->name);
+			client_farewell(holder, took,
 			    "name registered by the operator");
+		}
 	}
 	return (json_pack("{s:b, s:s, s:I}", "ok", 1, "name",
 	    account_name(accounts_find(name)), "keys",
