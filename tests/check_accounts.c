@@ -12,12 +12,14 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +73,7 @@ static int	 run_daemon(const char *conf, int test,
 static int	 config_test(const char *json, struct run_result *r,
 		     char **path);
 static int	 listening(pid_t pid, int *ports, int max);
-static size_t	 count_lines(const char *path);
+static void	 killer_main(int go, int ready, int ino);
 static int	 valid_file_line(const char *line, char *name, size_t size);
 
 /* Keys known before the daemon starts (written to its accountsFile). */
@@ -342,21 +344,6 @@ listening(pid_t pid, int *ports, int max)
 		}
 		fclose(f);
 	}
-	return (n);
-}
-
-/* Lines in a file (0 if absent). */
-static size_t
-count_lines(const char *path)
-{
-	char *text = read_file(path), *p;
-	size_t n = 0;
-
-	if (text == NULL)
-		return (0);
-	for (p = text; (p = strchr(p, '\n')) != NULL; p++)
-		n++;
-	free(text);
 	return (n);
 }
 
@@ -910,6 +897,41 @@ START_TEST(test_restart_and_file)
 END_TEST
 
 /*
+ * The crash test's killer: once told to go, it drains the events so far,
+ * says it is ready, and kills the daemon with SIGKILL at the first create,
+ * open or write of a file in the daemon's dir (or after 20 s).
+ */
+static void
+killer_main(int go, int ready, int ino)
+{
+	char buf[4096] __attribute__((aligned(8))), c;
+	struct pollfd pfd = { .fd = ino, .events = POLLIN };
+	const struct inotify_event *ev;
+	ssize_t len, off;
+
+	if (read(go, &c, 1) != 1)
+		_exit(1);
+	while (read(ino, buf, sizeof buf) > 0)
+		;
+	if (write(ready, "r", 1) != 1)
+		_exit(1);
+	while (poll(&pfd, 1, 20000) == 1) {
+		if ((len = read(ino, buf, sizeof buf)) <= 0)
+			continue;
+		for (off = 0; off < len; off += sizeof *ev + ev->len) {
+			ev = (const struct inotify_event *)(buf + off);
+			if (ev->len > 0 && strncmp(ev->name, "accounts", 8) ==
+			    0) {
+				kill(td.pid, SIGKILL);
+				_exit(0);
+			}
+		}
+	}
+	kill(td.pid, SIGKILL);
+	_exit(0);
+}
+
+/*
  * kill -9 during a burst of registrations: the file loads, holds whole
  * lines only, and every registration acknowledged before the kill.
  */
@@ -919,11 +941,13 @@ START_TEST(test_crash_burst)
 	    *save = NULL, got[64];
 	const char *argv[] = { getenv("CHATSOCKD"), "-t", "-c", td.config,
 	    NULL };
-	int acked[BURST], nacked = 0, i, status, found;
+	int acked[BURST], nacked = 0, i, status, found, ok, go[2], ready[2],
+	    ino;
 	struct run_result r;
 	ssh_key key;
 	pid_t killer;
 	size_t n = 0;
+	char c;
 	char accounts[T_PATH];
 
 	snprintf(accounts, sizeof accounts, "%s/accounts", td.dir);
@@ -933,25 +957,36 @@ START_TEST(test_crash_burst)
 		pubs[i] = pub_file(dir, name, &key, 1);
 		ssh_key_free(key);
 	}
-	/* The killer watches the file grow and strikes mid-burst. */
+	/*
+	 * After KILL_AT acknowledged registrations the killer strikes at the
+	 * daemon's next touch of a file in its dir (the start of a write).
+	 */
+	ck_assert(pipe(go) == 0 && pipe(ready) == 0);
+	ck_assert((ino = inotify_init1(IN_NONBLOCK)) != -1);
+	ck_assert(inotify_add_watch(ino, td.dir, IN_CREATE | IN_OPEN |
+	    IN_MODIFY) != -1);
 	ck_assert((killer = fork()) != -1);
-	if (killer == 0) {
-		long deadline = now_ms() + 20000;
-
-		while (count_lines(accounts) < KILL_AT && now_ms() < deadline)
-			usleep(1000);
-		kill(td.pid, SIGKILL);
-		_exit(0);
-	}
+	if (killer == 0)
+		killer_main(go[0], ready[1], ino);
+	close(go[0]);
+	close(ready[1]);
+	close(ino);
 	for (i = 0; i < BURST; i++) {
 		snprintf(name, sizeof name, "u%03d", i);
 		ck_assert(ctl(&r, "register", name, pubs[i], NULL) == 0);
-		if (r.status == 0)
-			acked[nacked++] = i;
+		ok = r.status == 0;
 		run_result_free(&r);
-		if (r.status != 0 && nacked > 0)
+		if (ok)
+			acked[nacked++] = i;
+		else if (nacked > 0)
 			break;
+		if (nacked == KILL_AT && ok) {
+			ck_assert(write(go[1], "g", 1) == 1);
+			ck_assert(read(ready[0], &c, 1) == 1);
+		}
 	}
+	close(go[1]);
+	close(ready[0]);
 	ck_assert(waitpid(killer, &status, 0) == killer);
 	ck_assert(waitpid(td.pid, &status, 0) == td.pid);
 	td.pid = 0;
@@ -959,7 +994,7 @@ START_TEST(test_crash_burst)
 	    "chatsockd was not killed (status 0x%x)", status);
 	fprintf(stderr, "crash burst: %d registrations acknowledged before "
 	    "kill -9\n", nacked);
-	ck_assert_msg(nacked >= KILL_AT - 1 && nacked < BURST,
+	ck_assert_msg(nacked >= KILL_AT && nacked < BURST,
 	    "%d registrations acknowledged", nacked);
 
 	text = read_file(accounts);
