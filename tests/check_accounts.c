@@ -878,12 +878,24 @@ START_TEST(test_restart_and_file)
 	ssh_key_free(sc_hostkey);
 	sc_hostkey = NULL;
 	ssh_daemon_teardown();
+	/* The last-seen time is written by the exit at the latest. */
+	text = read_file(own_accounts);
+	ck_assert(text != NULL);
+	ck_assert_msg(strlen(text) > 2 && text[strlen(text) - 2] == 'Z',
+	    "alice's last-seen time was not "
+	    "written:\n%s", text);
+	free(text);
 	ssh_daemon_start(own_json);
 	t = tc_connect(&td, "telnet");
 	EXPECT(t, MSG_NAME_PROMPT);
 	SEND(t, "alice");
 	EXPECT(t, MSG_NAME_REGISTERED "\r\n", "alice");
 	EXPECT(t, MSG_NAME_PROMPT);
+	SEND(t, "tom");
+	EXPECT(t, MSG_PROMPT);
+	SEND(t, ":whois alice");
+	EXPECT(t, MSG_WHOIS_HEAD "\r\n  last seen ", "alice", "registered",
+	    "not online");
 	a = ssh_in("alice", key, "alice");
 	SEND(a, ":register");
 	EXPECT(a, MSG_REGISTER_ALREADY "\r\n", "alice");
