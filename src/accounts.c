@@ -166,7 +166,8 @@ accounts_key(const char *type, const char *b64, struct account_key *k,
 		return (-1);
 	}
 	if (ssh_pki_import_pubkey_base64(b64, kt, &key) != SSH_OK) {
-		xasprintf(why, "expected a %s public key in base64", type);
+		xasprintf(why, "expected a public key of type %s in "
+		    "base64", type);
 		return (-1);
 	}
 	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash,
