@@ -1042,8 +1042,9 @@ START_TEST(test_guess_timing)
 	}
 	for (k = 0; k < 3; k++)
 		med[k] = median_ms(t[k], 7);
-	ck_assert_msg(labs(med[0] - med[2]) <= 8 && labs(med[1] - med[2]) <=
-	    8, "medians: unknown %ld ms, plain %ld ms, hashed %ld ms",
+	ck_assert_msg(t_slow() > 1 || (labs(med[0] - med[2]) <= 8 &&
+	    labs(med[1] - med[2]) <= 8),
+	    "medians: unknown %ld ms, plain %ld ms, hashed %ld ms",
 	    med[0], med[1], med[2]);
 }
 END_TEST
@@ -1071,7 +1072,8 @@ START_TEST(test_guess_bystander)
 		usleep(10000);
 		free(ask(b, ":list", &ms[i]));
 	}
-	ck_assert_msg(median_ms(ms, 40) < 20 && ms[36] < 60,
+	/* Under valgrind every reply is slow: only the plain build judges. */
+	ck_assert_msg(t_slow() > 1 || (median_ms(ms, 40) < 20 && ms[36] < 60),
 	    ":list took %ld ms (median), %ld ms (90th percentile)",
 	    ms[20], ms[36]);
 	for (i = 0; i < 40; i++)
