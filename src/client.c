@@ -264,6 +264,14 @@ client_prompt(struct client *c)
 	ops->prompt(c);
 }
 
+/* The bell of a terminal (a plain client gets no control byte). */
+void
+client_bell(struct client *c)
+{
+	if (c->flags & CLIENT_TERMINAL)
+		term_bell(c->term);
+}
+
 /* A server notice, wherever the user is. */
 void
 client_notice(struct client *c, const char *line)

@@ -164,6 +164,8 @@ void		 client_printf(struct client *c, const char *fmt, ...)
 void		 client_prompt(struct client *c);
 /* A notice from the server: into the view, or a line in the palette. */
 void		 client_notice(struct client *c, const char *line);
+/* Ring the bell of a telnet terminal or an SSH pty; nothing for others. */
+void		 client_bell(struct client *c);
 /* The terminal is restored, text said on its own line, then closed. */
 void		 client_farewell(struct client *c, const char *text,
 		    const char *reason);

@@ -259,7 +259,7 @@ cmd_dm(struct client *c, int argc, char **argv)
 	client_printf(c, MSG_DM_OPEN, peer->name);
 	if (peer->room == r || !room_dm_ring(peer, c))
 		return;
-	snprintf(line, sizeof line, "%s" MSG_DM_WAITING,
-	    (peer->flags & CLIENT_TERMINAL) ? "\a" : "", c->name, c->name);
+	snprintf(line, sizeof line, MSG_DM_WAITING, c->name, c->name);
+	client_bell(peer);
 	client_notice(peer, line);
 }

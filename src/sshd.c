@@ -554,12 +554,13 @@ sshd_started(struct sshd_conn *conn)
 		sshd_startups--;
 	}
 	evtimer_del(conn->grace);
+	/* Without a pty: plain lines, not even a bell. */
 	if (conn->flags & SSHD_PTY) {
 		term_set_mode(c->term, TERM_SCREEN | TERM_EDIT);
 		term_resize(c->term, conn->cols, conn->rows);
 		proto_set_raw(c->proto, 1);
+		c->flags |= CLIENT_TERMINAL;
 	}
-	c->flags |= CLIENT_TERMINAL;
 	client_start(c, conn->user);
 }
 

@@ -263,12 +263,11 @@ term_prompted(const struct term *t)
 	return ((t->flags & TERM_PROMPTED) != 0);
 }
 
-/* Ring the bell of a terminal that has one. */
+/* Ring the bell (the transport knows whether there is one). */
 void
 term_bell(struct term *t)
 {
-	if (t->mode & (TERM_SCREEN | TERM_EDIT))
-		term_write(t, "\a", 1);
+	term_write(t, "\a", 1);
 }
 
 /*
