@@ -53,6 +53,7 @@
 #define CARRY_MAX	8192
 #define READ_CHUNK	65536
 #define LAT_BUCKETS	100000		/* 10 us buckets up to 1 s */
+#define IDLE_SECONDS	3		/* watched for wake-ups */
 #define LIT(s)		(s), sizeof (s) - 1
 
 enum kind { K_TELNET, K_SSH };
@@ -106,6 +107,8 @@ struct result {
 	uint64_t	 deliveries, expected;
 	double		 chat_s, cpu_s, cpu_us_per_delivery;
 	double		 p50_ms, p99_ms;
+	double		 packets_per_delivery;	/* SSH data packets received */
+	long		 idle_wakeups;	/* server, in IDLE_SECONDS */
 	char		 cipher[64];
 };
 
@@ -122,6 +125,7 @@ struct bench {
 	int		 chatting;
 	double		 t_start, t_ready, t_chat, t_last_progress;
 	uint64_t	 sent_total, deliveries, expected;
+	uint64_t	 packets;	/* SSH channel data received */
 	uint64_t	*lat;
 	struct event	*tick;
 	int		 failed, done;
@@ -145,6 +149,7 @@ static void	stop_server(struct bench *b);
 static double	proc_cpu(pid_t pid);
 static double	self_cpu(void);
 static long	proc_rss(pid_t pid);
+static long	proc_wakeups(pid_t pid);
 static void	conn_start(struct bench *b, struct conn *c);
 static void	conn_cb(evutil_socket_t fd, short what, void *arg);
 static void	conn_step(struct conn *c);
@@ -390,6 +395,28 @@ proc_rss(pid_t pid)
 }
 
 /*
+ * Times pid went to sleep and was woken (voluntary context switches): an
+ * idle daemon whose sessions do not wake it stays at the same count.
+ */
+static long
+proc_wakeups(pid_t pid)
+{
+	char path[64], line[256];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, "voluntary_ctxt_switches:", 24) == 0)
+			n = strtol(line + 24, NULL, 10);
+	}
+	fclose(f);
+	return (n);
+}
+
+/*
  * Connect from 127.0.0.(2 + idx / 4000) so ports never run short; the TCP
  * connect is ours, the socket goes to libssh once it is up.
  */
@@ -606,6 +633,7 @@ conn_data_cb(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 	(void)s;
 	(void)ch;
 	(void)is_stderr;
+	c->b->packets++;
 	c->pending = realloc(c->pending, c->pending_len + len);
 	if (c->pending == NULL)
 		die("out of memory");
@@ -925,12 +953,17 @@ run(struct bench *b, struct result *r)
 	r->rss_per_user = (r->rss_kb - r->rss_empty_kb) * 1024.0 / b->users;
 	snprintf(r->cipher, sizeof r->cipher, "%s", b->cipher);
 	if (b->idle) {
+		/* Nobody speaks: the daemon should not wake up at all. */
+		r->idle_wakeups = proc_wakeups(b->pid);
+		sleep(IDLE_SECONDS);
+		r->idle_wakeups = proc_wakeups(b->pid) - r->idle_wakeups;
 		r->ok = 1;
 		goto out;
 	}
 
 	b->expected = (uint64_t)(b->rate * b->seconds) * (b->users - 1);
 	cpu0 = proc_cpu(b->pid);
+	b->packets = 0;
 	b->t_chat = b->t_last_progress = now();
 	b->tick = event_new(b->base, -1, EV_PERSIST, tick_cb, b);
 	event_add(b->tick, &tick);
@@ -946,6 +979,8 @@ run(struct bench *b, struct result *r)
 	    r->cpu_s * 1e6 / b->deliveries : 0;
 	r->p50_ms = lat_pct(b, 50);
 	r->p99_ms = lat_pct(b, 99);
+	r->packets_per_delivery = b->deliveries ?
+	    (double)b->packets / b->deliveries : 0;
 	r->ok = !b->failed && b->deliveries == b->expected;
 	if (!b->failed && b->deliveries != b->expected)
 		snprintf(b->why, sizeof b->why, "%" PRIu64 " of %" PRIu64
@@ -1132,13 +1167,16 @@ main(int argc, char **argv)
 			    "  server CPU %.3f ms per handshake (target <= 2 "
 			    "ms: %s); load generator CPU %.3f ms each\n"
 			    "  RSS %ld KiB (empty %ld KiB): %.1f KiB per idle "
-			    "SSH user (target <= 40 KiB: %s)\n\n",
+			    "SSH user (target <= 40 KiB: %s)\n"
+			    "  server wake-ups in %d s with all of them idle: "
+			    "%ld\n\n",
 			    handshakes / hs.setup_s, hs.setup_s, hs.cipher,
 			    hs.setup_cpu_s * 1e3 / handshakes,
 			    verdict(hs.setup_cpu_s * 1e3 / handshakes <= 2),
 			    hs.load_cpu_s * 1e3 / handshakes, hs.rss_kb,
 			    hs.rss_empty_kb, hs.rss_per_user / 1024,
-			    verdict(hs.rss_per_user / 1024 <= 40));
+			    verdict(hs.rss_per_user / 1024 <= 40),
+			    IDLE_SECONDS, hs.idle_wakeups);
 			bad |= hs.setup_cpu_s * 1e3 / handshakes > 2 ||
 			    hs.rss_per_user / 1024 > 40;
 		}
@@ -1162,8 +1200,11 @@ main(int argc, char **argv)
 		if (ssh.ok)
 			printf("  SSH receivers (no pty):   %.3f us server CPU "
 			    "per delivery, p50 %.2f p99 %.2f ms, %" PRIu64
-			    " deliveries\n", ssh.cpu_us_per_delivery,
-			    ssh.p50_ms, ssh.p99_ms, ssh.deliveries);
+			    " deliveries\n  (%.2f SSH data packets per "
+			    "delivery: below 1, the daemon was behind and "
+			    "sent several lines at once)\n",
+			    ssh.cpu_us_per_delivery, ssh.p50_ms, ssh.p99_ms,
+			    ssh.deliveries, ssh.packets_per_delivery);
 		if (tel.ok && ssh.ok && tel.cpu_us_per_delivery > 0) {
 			ratio = ssh.cpu_us_per_delivery /
 			    tel.cpu_us_per_delivery;
@@ -1183,11 +1224,13 @@ main(int argc, char **argv)
 			printf("  %d held (target 5000: %s): set-up %.1f s "
 			    "(%.0f handshakes/s), server CPU %.3f ms per "
 			    "handshake\n  RSS %ld KiB (empty %ld KiB): %.1f "
-			    "KiB per SSH user\n", holdn,
+			    "KiB per SSH user; %ld wake-ups in %d s idle\n",
+			    holdn,
 			    verdict(holdn >= 5000), hold.setup_s,
 			    holdn / hold.setup_s,
 			    hold.setup_cpu_s * 1e3 / holdn, hold.rss_kb,
-			    hold.rss_empty_kb, hold.rss_per_user / 1024);
+			    hold.rss_empty_kb, hold.rss_per_user / 1024,
+			    hold.idle_wakeups, IDLE_SECONDS);
 		fflush(stdout);
 	}
 	ssh_key_free(client_key);
