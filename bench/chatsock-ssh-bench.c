@@ -108,6 +108,7 @@ struct result {
 	double		 chat_s, cpu_s, cpu_us_per_delivery;
 	double		 p50_ms, p99_ms;
 	double		 packets_per_delivery;	/* SSH data packets received */
+	double		 load_busy;	/* load generator CPU / chat time */
 	long		 idle_wakeups;	/* server, in IDLE_SECONDS */
 	char		 cipher[64];
 };
@@ -963,6 +964,7 @@ run(struct bench *b, struct result *r)
 
 	b->expected = (uint64_t)(b->rate * b->seconds) * (b->users - 1);
 	cpu0 = proc_cpu(b->pid);
+	load0 = self_cpu();
 	b->packets = 0;
 	b->t_chat = b->t_last_progress = now();
 	b->tick = event_new(b->base, -1, EV_PERSIST, tick_cb, b);
@@ -972,6 +974,8 @@ run(struct bench *b, struct result *r)
 	cpu1 = proc_cpu(b->pid);
 	event_free(b->tick);
 	r->chat_s = b->t_last_progress - b->t_chat;
+	r->load_busy = r->chat_s > 0 ? (self_cpu() - load0) /
+	    (now() - b->t_chat) : 0;
 	r->cpu_s = cpu1 - cpu0;
 	r->deliveries = b->deliveries;
 	r->expected = b->expected;
@@ -1192,19 +1196,21 @@ main(int argc, char **argv)
 		if (tel.ok)
 			printf("  telnet receivers:         %.3f us server CPU "
 			    "per delivery, p50 %.2f p99 %.2f ms, %" PRIu64
-			    " deliveries\n", tel.cpu_us_per_delivery,
-			    tel.p50_ms, tel.p99_ms, tel.deliveries);
+			    " deliveries; load generator %.0f%% busy\n",
+			    tel.cpu_us_per_delivery, tel.p50_ms, tel.p99_ms,
+			    tel.deliveries, tel.load_busy * 100);
 		fflush(stdout);
 		bad |= scenario(users, senders, 0, 32, senders, rate, seconds,
 		    &ssh);
 		if (ssh.ok)
 			printf("  SSH receivers (no pty):   %.3f us server CPU "
 			    "per delivery, p50 %.2f p99 %.2f ms, %" PRIu64
-			    " deliveries\n  (%.2f SSH data packets per "
-			    "delivery: below 1, the daemon was behind and "
-			    "sent several lines at once)\n",
+			    " deliveries; load generator %.0f%% busy\n"
+			    "  (%.2f SSH data packets per delivery: below 1, "
+			    "lines waited and went out together)\n",
 			    ssh.cpu_us_per_delivery, ssh.p50_ms, ssh.p99_ms,
-			    ssh.deliveries, ssh.packets_per_delivery);
+			    ssh.deliveries, ssh.load_busy * 100,
+			    ssh.packets_per_delivery);
 		if (tel.ok && ssh.ok && tel.cpu_us_per_delivery > 0) {
 			ratio = ssh.cpu_us_per_delivery /
 			    tel.cpu_us_per_delivery;
