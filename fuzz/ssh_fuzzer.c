@@ -39,7 +39,6 @@
 #include "limits.h"
 #include "proto.h"
 #include "server.h"
-#include "session.h"
 #include "term.h"
 
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -247,7 +246,7 @@ fuzz_user(struct fuzz_ssh *u, const char *name, int pty, unsigned cols,
 		proto_set_raw(c->proto, 1);
 	}
 	c->flags |= CLIENT_TERMINAL;
-	session_start_named(c, name);
+	client_start(c, name);
 	ssh_pump(1);
 }
 
