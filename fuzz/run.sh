@@ -10,7 +10,7 @@ srcdir=${1:?usage: run.sh SRCDIR OUTDIR SECONDS [NAME...]}
 out=${2:?usage: run.sh SRCDIR OUTDIR SECONDS [NAME...]}
 seconds=${3:?usage: run.sh SRCDIR OUTDIR SECONDS [NAME...]}
 shift 3
-names=${*:-proto utf8 config cmd admin term}
+names=${*:-proto utf8 config cmd admin term ssh}
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
