@@ -101,6 +101,13 @@ static int	conf_load_ssh(struct conf_ctx *, const struct conf_key *,
 static int	conf_load_path(struct conf_ctx *, const struct conf_key *,
 		    json_t *, void *);
 static json_t	*conf_dump_ssh(const struct conf_key *, const void *);
+static int	conf_load_cluster(struct conf_ctx *, const struct conf_key *,
+		    json_t *, void *);
+static json_t	*conf_dump_cluster(const struct conf_key *, const void *);
+static int	conf_load_redis(struct conf_ctx *, const struct conf_key *,
+		    json_t *, void *);
+static int	conf_load_node(struct conf_ctx *, const struct conf_key *,
+		    json_t *, void *);
 static int	conf_load_registration(struct conf_ctx *,
 		    const struct conf_key *, json_t *, void *);
 static json_t	*conf_dump_registration(const struct conf_key *,
@@ -125,6 +132,7 @@ static int	conf_room_find_cmp(const void *, const void *);
 #define CF(member)	CONF_FIELD(struct config, member)
 #define RF(member)	CONF_FIELD(struct room_conf, member)
 #define SF(member)	CONF_FIELD(struct ssh_conf, member)
+#define KF(member)	CONF_FIELD(struct cluster_conf, member)
 
 /* The top-level keys, in the order config_print shows them (README order). */
 static const struct conf_key conf_keys[] = {
@@ -175,6 +183,18 @@ static const struct conf_key conf_keys[] = {
 	{ "guests", conf_load_bool, conf_dump_bool, CF(guests), 0, 1, 0 },
 	{ "telnet", conf_load_bool, conf_dump_bool, CF(telnet), 0, 1, 0 },
 	{ "accountsFile", conf_load_path, conf_dump_string, CF(accounts_file),
+	    0, 0, 0 },
+	{ "reusePort", conf_load_bool, conf_dump_bool, CF(reuse_port), 0, 1, 0 },
+	{ "cluster", conf_load_cluster, conf_dump_cluster, 0, 0, 0, 0, 0 },
+	{ "clusterLease", conf_load_uint, conf_dump_uint, CF(cluster_lease),
+	    CLUSTER_LEASE_MIN, CLUSTER_LEASE_MAX, 0 },
+};
+
+/* The keys of the "cluster" object. */
+static const struct conf_key conf_cluster_keys[] = {
+	{ "redis", conf_load_redis, conf_dump_string, KF(redis), 0, 0, 0 },
+	{ "node", conf_load_node, conf_dump_string, KF(node), 0, 0, 0 },
+	{ "password", conf_load_secret, conf_dump_secret, KF(password),
 	    0, 0, 0 },
 };
 
@@ -662,6 +682,99 @@ conf_load_ssh(struct conf_ctx *ctx, const struct conf_key *key, json_t *v,
 	return (error);
 }
 
+/* The cluster link: "redis" and "node" are required, "password" is not. */
+static int
+conf_load_cluster(struct conf_ctx *ctx, const struct conf_key *key, json_t *v,
+    void *base)
+{
+	struct config	*cfg = base;
+	const char	*saved = ctx->prefix;
+	int		 error;
+
+	if (!json_is_object(v)) {
+		conf_key_error(ctx, key->name, "expected an object with "
+		    "\"redis\", \"node\" and optionally \"password\", got %s",
+		    conf_kind(v));
+		return (-1);
+	}
+	ctx->prefix = "cluster.";
+	error = conf_walk(ctx, conf_cluster_keys, NKEYS(conf_cluster_keys), v,
+	    &cfg->cluster);
+	if (error == 0 && cfg->cluster.redis == NULL) {
+		conf_key_error(ctx, "redis", "missing: expected \"HOST:PORT\" "
+		    "or \"unix:/PATH\" of the Redis server");
+		error = -1;
+	} else if (error == 0 && cfg->cluster.node == NULL) {
+		conf_key_error(ctx, "node", "missing: expected a node name of "
+		    "1 to %d characters of A-Z a-z 0-9 _ . - unique in the "
+		    "cluster", CLUSTER_NODE_MAX);
+		error = -1;
+	}
+	ctx->prefix = saved;
+	cfg->cluster.enabled = 1;
+	return (error);
+}
+
+/* The "cluster" object, or nothing without one. */
+static json_t *
+conf_dump_cluster(__attribute__((unused)) const struct conf_key *key,
+    const void *base)
+{
+	const struct config	*cfg = base;
+
+	if (!cfg->cluster.enabled)
+		return (NULL);
+	return (conf_dump_keys(conf_cluster_keys, NKEYS(conf_cluster_keys),
+	    &cfg->cluster));
+}
+
+/* "HOST:PORT" (an address literal, IPv6 in brackets) or "unix:/PATH". */
+static int
+conf_load_redis(struct conf_ctx *ctx, const struct conf_key *key, json_t *v,
+    void *base)
+{
+	static const char	*expected = "\"HOST:PORT\" with an IP address "
+	    "literal (IPv6 in brackets) or \"unix:/PATH\" of a socket";
+	const char		*s;
+	char			 host[PATH_BYTES_MAX], q[CONFIG_QUOTE_MAX * 2];
+	unsigned		 port;
+
+	if ((s = conf_string(ctx, key, v, expected)) == NULL)
+		return (-1);
+	if (config_redis_address(s, host, sizeof host, &port) != 0) {
+		conf_key_error(ctx, key->name, "expected %s, got \"%s\"",
+		    expected, conf_clean(s, q, sizeof q));
+		return (-1);
+	}
+	conf_set_string(base, key, s);
+	return (0);
+}
+
+/* A node name: like a room name. */
+static int
+conf_load_node(struct conf_ctx *ctx, const struct conf_key *key, json_t *v,
+    void *base)
+{
+	const char	*s;
+	char		*expected, q[CONFIG_QUOTE_MAX * 2];
+	int		 rc = -1;
+
+	xasprintf(&expected, "a node name of 1 to %d characters of "
+	    "A-Z a-z 0-9 _ . -", CLUSTER_NODE_MAX);
+	if ((s = conf_string(ctx, key, v, expected)) == NULL)
+		goto out;
+	if (!config_valid_name(s, CLUSTER_NODE_MAX)) {
+		conf_key_error(ctx, key->name, "expected %s, got \"%s\"",
+		    expected, conf_clean(s, q, sizeof q));
+		goto out;
+	}
+	conf_set_string(base, key, s);
+	rc = 0;
+out:
+	free(expected);
+	return (rc);
+}
+
 /* "open" (users register themselves) or "closed" (only the operator). */
 static int
 conf_load_registration(struct conf_ctx *ctx, const struct conf_key *key,
@@ -904,6 +1017,8 @@ conf_defaults(struct config *cfg)
 	cfg->telnet = 1;
 	cfg->accounts_file = xstrdup("/var/lib/chatsock/accounts");
 	cfg->dm_limit = 20;
+	cfg->cluster_lease = 10;
+	cfg->reuse_port = 0;
 }
 
 /* Free the strings of one room (not the room itself). */
@@ -1105,6 +1220,9 @@ config_free(struct config *cfg)
 	free(cfg->ssh.host);
 	free(cfg->ssh.host_key);
 	free(cfg->accounts_file);
+	free(cfg->cluster.redis);
+	free(cfg->cluster.node);
+	free(cfg->cluster.password);
 	free(cfg);
 }
 
@@ -1185,4 +1303,50 @@ config_valid_name(const char *name, size_t max)
 			return (0);
 	}
 	return (i > 0);
+}
+
+/* Split "HOST:PORT" or "unix:/PATH" (port 0); -1 if it is neither. */
+int
+config_redis_address(const char *s, char *host, size_t hostlen,
+    unsigned *port)
+{
+	struct sockaddr_un	 sun;
+	struct in6_addr		 a6;
+	struct in_addr		 a4;
+	const char		*colon, *h;
+	char			*end;
+	unsigned long		 n;
+	size_t			 len;
+
+	if (strncmp(s, "unix:", 5) == 0) {
+		s += 5;
+		if (s[0] != '/' || strlen(s) >= sizeof sun.sun_path ||
+		    strlen(s) >= hostlen || !conf_text_ok(s, 0))
+			return (-1);
+		snprintf(host, hostlen, "%s", s);
+		*port = 0;
+		return (0);
+	}
+	if ((colon = strrchr(s, ':')) == NULL || colon[1] == '\0')
+		return (-1);
+	errno = 0;
+	n = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || n == 0 || n > 65535 ||
+	    colon[1] < '0' || colon[1] > '9')
+		return (-1);
+	h = s;
+	len = colon - s;
+	if (len >= 2 && h[0] == '[' && h[len - 1] == ']') {
+		h++;
+		len -= 2;
+	}
+	if (len == 0 || len >= hostlen)
+		return (-1);
+	memcpy(host, h, len);
+	host[len] = '\0';
+	if (inet_pton(AF_INET, host, &a4) != 1 &&
+	    (h == s || inet_pton(AF_INET6, host, &a6) != 1))
+		return (-1);
+	*port = n;
+	return (0);
 }

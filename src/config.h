@@ -24,6 +24,14 @@ struct ssh_conf {
 	char		*host_key;	/* "hostKey": a path */
 };
 
+/* The cluster link ("cluster" object); enabled only if the key is there. */
+struct cluster_conf {
+	int		 enabled;
+	char		*redis;		/* "redis": "HOST:PORT" or "unix:PATH" */
+	char		*node;		/* "node": this daemon's name */
+	char		*password;	/* "password", NULL if none */
+};
+
 /* Immutable once loaded; a reload builds a new one and swaps it in. */
 struct config {
 	char		*path;
@@ -55,6 +63,9 @@ struct config {
 	int		 telnet;		/* "telnet" */
 	char		*accounts_file;		/* "accountsFile" */
 	unsigned	 dm_limit;		/* "dmLimit", DMs per user */
+	struct cluster_conf cluster;		/* "cluster" */
+	unsigned	 cluster_lease;		/* "clusterLease", seconds */
+	int		 reuse_port;		/* "reusePort" */
 };
 
 struct config	*config_load(const char *path, char **cause);
@@ -65,5 +76,11 @@ int		 config_warn(const struct config *cfg,
 const struct room_conf *config_find_room(const struct config *cfg,
 		     const char *name);
 int		 config_valid_name(const char *name, size_t max);
+/*
+ * Split a "cluster.redis" value: host and port, or a UNIX socket path
+ * (port 0). 0, or -1 if it is neither.
+ */
+int		 config_redis_address(const char *s, char *host, size_t hostlen,
+		     unsigned *port);
 
 #endif

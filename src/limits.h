@@ -105,4 +105,16 @@
 /* Admin protocol: longest request line. */
 #define ADMIN_LINE_MAX		8192
 
+/* Cluster (cluster.c): node names, lease bounds, the link's budgets. */
+#define CLUSTER_NODE_MAX	32
+#define CLUSTER_LEASE_MIN	3
+#define CLUSTER_LEASE_MAX	3600
+#define CLUSTER_CONNECT_MS	2000	/* connect and AUTH, then give up */
+#define CLUSTER_BEAT_MS		1000	/* heartbeat on the node's channel */
+#define CLUSTER_BEAT_DEAD_MS	3000	/* no echo this long: link down */
+#define CLUSTER_BACKOFF_MIN_MS	100
+#define CLUSTER_BACKOFF_MAX_MS	2000
+#define CLUSTER_PENDING_MAX	20000	/* commands without a reply */
+#define CLUSTER_PENDING_BYTES	(8 * 1024 * 1024)
+
 #endif

@@ -78,7 +78,7 @@ static void	listener_resume_cb(evutil_socket_t fd, short what, void *arg);
 static void	listener_refuse(evutil_socket_t fd, const char *why);
 static int	listener_write_port_file(char **cause);
 static int	listener_bind(size_t kind, const char *host, unsigned port,
-		    char **cause);
+		    int reuse_port, char **cause);
 static void	listener_key(const struct sockaddr *sa, char *key);
 static int	listener_may_log_key(const char *key, const char *ip);
 static void	listener_log_cb(evutil_socket_t fd, short what, void *arg);
@@ -89,10 +89,10 @@ int
 listener_start(const struct config *cfg, char **cause)
 {
 	if (cfg->telnet && listener_bind(LISTENER_TELNET, cfg->host,
-	    cfg->port, cause) != 0)
+	    cfg->port, cfg->reuse_port, cause) != 0)
 		return (-1);
 	if (cfg->ssh.enabled && listener_bind(LISTENER_SSH, cfg->ssh.host,
-	    cfg->ssh.port, cause) != 0)
+	    cfg->ssh.port, cfg->reuse_port, cause) != 0)
 		return (-1);
 	per_address = strmap_new(0);
 	log_budgets = strmap_new(0);
@@ -101,9 +101,13 @@ listener_start(const struct config *cfg, char **cause)
 	return (listener_write_port_file(cause));
 }
 
-/* One listening socket for a kind of connection. */
+/*
+ * One listening socket for a kind of connection; with reuse_port, other
+ * daemons may bind the same port and the kernel spreads connections.
+ */
 static int
-listener_bind(size_t kind, const char *host, unsigned port, char **cause)
+listener_bind(size_t kind, const char *host, unsigned port, int reuse_port,
+    char **cause)
 {
 	struct addrinfo hints, *ai;
 	struct sockaddr_storage ss;
@@ -122,7 +126,8 @@ listener_bind(size_t kind, const char *host, unsigned port, char **cause)
 	}
 	l = evconnlistener_new_bind(server.base, listener_accept_cb,
 	    (void *)&listener_kinds[kind], LEV_OPT_CLOSE_ON_FREE |
-	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, LISTENER_BACKLOG,
+	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC |
+	    (reuse_port ? LEV_OPT_REUSEABLE_PORT : 0), LISTENER_BACKLOG,
 	    ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
 	if (l == NULL) {
