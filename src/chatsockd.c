@@ -119,7 +119,7 @@ main(int argc, char **argv)
 	const int signums[3] = { SIGTERM, SIGINT, SIGHUP };
 	struct config *cfg;
 	char *cause = NULL;
-	int ch, test = 0, debug = 0, i;
+	int ch, test = 0, debug = 0, i, status;
 
 	while ((ch = getopt_long(argc, argv, "c:tdVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -170,7 +170,8 @@ main(int argc, char **argv)
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	status = server.exit_status;
 	server_free();
 	log_info("stopped");
-	return (0);
+	return (status);
 }

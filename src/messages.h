@@ -117,4 +117,14 @@
 #define MSG_KICKED_REASON	"*** You were disconnected by the operator: %s"
 #define MSG_ROOM_REMOVED	"* The room %s was closed by the operator."
 
+/* Cluster. */
+#define MSG_CLUSTER_DOWN	"* Other nodes are out of reach: only users " \
+				"on this node hear you for now."
+#define MSG_CLUSTER_BACK	"* Other nodes are back: messages from them " \
+				"may have been missed meanwhile."
+#define MSG_NAME_UNCHECKED	"Names cannot be checked across the cluster " \
+				"right now: try again in a moment."
+#define MSG_NAME_LOST		"*** Your name was taken on another node " \
+				"while this one was out of reach. Goodbye."
+
 #endif

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "client.h"
+#include "cluster.h"
 #include "config.h"
 #include "history.h"
 #include "log.h"
@@ -33,6 +34,7 @@ static void	room_evict(struct room *r, const char *why);
 static void	room_free(struct room *r);
 static void	room_fanout(struct room *r, const char *line, size_t len);
 static struct room *room_remove(struct client *c);
+static void	room_announce(struct room *r, const char *line);
 static void	room_dm_end(struct room *r, struct client *c,
 		    const char *why);
 
@@ -223,21 +225,45 @@ room_notice(struct room *r, const char *line)
 	room_fanout(r, buf, len);
 }
 
-/* Format c's message once, keep it, and send it to the views. */
+/*
+ * c's message: in a cluster, a room's goes to every node and comes back
+ * through room_deliver here too; a DM's, or any while the link is down,
+ * is delivered at once.
+ */
 void
 room_say(struct client *c, const char *text)
+{
+	struct room *r = c->room;
+
+	if (r->peer[0] == NULL && cluster_room_publish(r, c->name, text) == 0)
+		return;
+	room_deliver(r, c->name, text);
+}
+
+/* A join or leave line: to every node in a cluster, else here. */
+static void
+room_announce(struct room *r, const char *line)
+{
+	if (cluster_room_publish(r, NULL, line) == 0)
+		return;
+	room_notice(r, line);
+}
+
+/* Format sender's message once, keep it, and send it to the views. */
+void
+room_deliver(struct room *r, const char *sender, const char *text)
 {
 	char line[CHAT_LINE_MAX + 1 + 2];
 	int len;
 
 	len = snprintf(line, sizeof line - 2, MSG_CHAT_LINE,
-	    (int)server.cfg->username_limit, c->name, text);
+	    (int)server.cfg->username_limit, sender, text);
 	if (len >= (int)sizeof line - 2)
 		len = sizeof line - 3;
 	memcpy(line + len, "\r\n", 2);
 	server.stats.messages++;
-	history_add(c->room->history, line, len);
-	room_fanout(c->room, line, len);
+	history_add(r->history, line, len);
+	room_fanout(r, line, len);
 }
 
 /* Move c into r; a room's viewers hear about it, a DM's history is whole. */
@@ -256,7 +282,7 @@ room_join(struct client *c, struct room *r)
 	}
 	c->joined_seq = history_last(r->history);
 	snprintf(line, sizeof line, MSG_NOTICE_JOIN, c->name, r->name);
-	room_notice(r, line);
+	room_announce(r, line);
 }
 
 /* Take c out of its room or DM, without a word; the room it was in. */
@@ -296,7 +322,7 @@ room_leave(struct client *c)
 		return;
 	}
 	snprintf(line, sizeof line, MSG_NOTICE_LEAVE, c->name, r->name);
-	room_notice(r, line);
+	room_announce(r, line);
 }
 
 /* The DM of a and b, if there is one. */

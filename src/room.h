@@ -52,6 +52,12 @@ void		 room_join(struct client *c, struct room *r);
 void		 room_leave(struct client *c);
 /* A chat message from c to its room. */
 void		 room_say(struct client *c, const char *text);
+/*
+ * A message from sender (a member here or on another node) into the
+ * room's history and views: where every chat line enters.
+ */
+void		 room_deliver(struct room *r, const char *sender,
+		     const char *text);
 /* A server line into the room's history and views. */
 void		 room_notice(struct room *r, const char *line);
 /* The DM between a and b, NULL if none. */

@@ -8,6 +8,7 @@
 #include "accounts.h"
 #include "admin.h"
 #include "client.h"
+#include "cluster.h"
 #include "config.h"
 #include "guard.h"
 #include "listener.h"
@@ -26,6 +27,7 @@ static void	server_check_restart_keys(const struct config *new,
 		    void (*warn)(const char *, void *), void *arg);
 static void	server_warn(const char *msg, void *arg);
 static char	*server_listeners(const struct config *cfg);
+static void	server_cluster_ready(void);
 
 /* Where server_warn() sends a warning besides the log. */
 struct server_warner {
@@ -65,9 +67,30 @@ server_init(struct config *cfg, char **cause)
 		return (-1);
 	if (admin_start(cfg, cause) != 0)
 		return (-1);
+	/* In a cluster, users are served once the node has joined. */
+	if (cfg->cluster.enabled) {
+		cluster_start(cfg, server_cluster_ready);
+		return (0);
+	}
 	if (listener_start(cfg, cause) != 0)
 		return (-1);
 	return (0);
+}
+
+/* The node joined its cluster for the first time: open to users. */
+static void
+server_cluster_ready(void)
+{
+	char *cause = NULL;
+
+	if (server.shutting_down)
+		return;
+	if (listener_start(server.cfg, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		server.exit_status = 1;
+		server_exit_now();
+	}
 }
 
 /* Free everything: pending checks, then clients. */
@@ -77,6 +100,7 @@ server_free(void)
 	verify_stop();
 	guard_free();
 	client_free_all();
+	cluster_stop();
 	listener_free();
 	sshd_free();
 	admin_free();

@@ -8,6 +8,7 @@
 
 #include "accounts.h"
 #include "client.h"
+#include "cluster.h"
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
@@ -31,6 +32,8 @@ static void	session_welcome(struct client *c, const char *name);
 static void	session_box(struct client *c, const char *text);
 static int	session_flood_ok(struct client *c);
 static void	session_naming(struct client *c, char *line, size_t len);
+static void	session_named(struct client *c, const char *name);
+static void	session_claimed(struct client *c, int result);
 static void	session_command(struct client *c, char *line, size_t len);
 static void	session_chat(struct client *c, char *line, size_t len);
 static void	session_quitting(struct client *c, char *line, size_t len);
@@ -135,6 +138,7 @@ session_detach(struct client *c)
 	}
 	room_end_dms(c);
 	room_leave(c);
+	cluster_client_gone(c);
 }
 
 /* Greet now, or after the pause that slows reconnect floods. */
@@ -371,24 +375,76 @@ session_naming(struct client *c, char *line, size_t len)
 		snprintf(why, sizeof why, MSG_NAME_REGISTERED, account_name(a));
 	else if (a == NULL && !server.cfg->guests)
 		snprintf(why, sizeof why, MSG_NAME_GUESTS_OFF);
+	else if (cluster_enabled() && !cluster_up())
+		snprintf(why, sizeof why, MSG_NAME_UNCHECKED);
 	else {
-		if (c->timer != NULL) {
-			event_free(c->timer);
-			c->timer = NULL;
-		}
 		if (a != NULL) {
 			/* The owner: under the name as registered. */
 			c->account = a;
 			accounts_seen(a);
 			line = (char *)account_name(a);
 		}
-		client_set_name(c, line);
-		client_printf(c, MSG_NAME_OK, c->name);
-		c->state = CLIENT_PALETTE;
-		client_prompt(c);
+		if (!cluster_enabled()) {
+			session_named(c, line);
+			return;
+		}
+		/*
+		 * Unique across the cluster: input waits for Redis, and
+		 * the name timeout (a timer would keep input held) starts
+		 * again if the name is refused.
+		 */
+		if (c->timer != NULL) {
+			event_free(c->timer);
+			c->timer = NULL;
+		}
+		snprintf(c->name, sizeof c->name, "%s", line);
+		client_hold_read(c);
+		cluster_name_claim(c, line, session_claimed);
 		return;
 	}
 	session_refuse(c, why);
+}
+
+/* Redis answered a name claim (c->name holds the name meanwhile). */
+static void
+session_claimed(struct client *c, int result)
+{
+	struct timeval tv = { server.cfg->name_timeout, 0 };
+	char name[USERNAME_LIMIT_MAX + 1], why[160];
+
+	snprintf(name, sizeof name, "%s", c->name);
+	c->name[0] = '\0';
+	if (result == CLUSTER_CLAIM_OK && client_find(name) == NULL) {
+		session_named(c, name);
+		client_release_read(c, 0);
+		return;
+	}
+	c->account = NULL;
+	if (result == CLUSTER_CLAIM_UNCHECKED)
+		snprintf(why, sizeof why, MSG_NAME_UNCHECKED);
+	else
+		snprintf(why, sizeof why, MSG_NAME_TAKEN, name);
+	session_refuse(c, why);
+	client_release_read(c, 0);
+	if (server.cfg->name_timeout != 0 && c->timer == NULL &&
+	    !(c->flags & CLIENT_CLOSING)) {
+		c->timer = evtimer_new(server.base, session_name_timeout_cb, c);
+		evtimer_add(c->timer, &tv);
+	}
+}
+
+/* The name is c's: on to the palette. */
+static void
+session_named(struct client *c, const char *name)
+{
+	if (c->timer != NULL) {
+		event_free(c->timer);
+		c->timer = NULL;
+	}
+	client_set_name(c, name);
+	client_printf(c, MSG_NAME_OK, c->name);
+	c->state = CLIENT_PALETTE;
+	client_prompt(c);
 }
 
 /* PALETTE: commands start with ':'; anything else earns a hint. */

@@ -1,0 +1,1030 @@
+/*
+ * The cluster link: several daemons as one chat service through Redis.
+ *
+ * Two hiredis connections on the daemon's loop: one for commands (PUBLISH,
+ * name leases), one that only subscribes. The link is up once both are
+ * connected, subscribed, and the node hears its own heartbeat; it is down
+ * from the first failure (a disconnect, a connect or heartbeat timeout, too
+ * many commands without a reply) until a reconnect, after a backoff with
+ * jitter, gets it up again. Teardown frees both contexts from a zero
+ * timeout, never inside one of their callbacks; hiredis then calls every
+ * pending callback with a NULL reply, and each one copes.
+ *
+ * A room line travels as a binary envelope (cluster_pack) on the room's
+ * channel and every node, the sender's included, delivers it when Redis
+ * hands it back, so all nodes see one order. Chat text goes only through
+ * PUBLISH, never into a key: Redis stores leases (names), nothing said.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/time.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+#include <hiredis/adapters/libevent.h>
+
+#include "client.h"
+#include "cluster.h"
+#include "config.h"
+#include "limits.h"
+#include "log.h"
+#include "messages.h"
+#include "room.h"
+#include "server.h"
+#include "xmalloc.h"
+
+#define CLUSTER_VERSION		1
+#define CLUSTER_PREFIX		"chatsock:"
+#define CLUSTER_ROOMS		CLUSTER_PREFIX "room:"
+#define CLUSTER_NODES		CLUSTER_PREFIX "node:"
+#define CLUSTER_NAMES		CLUSTER_PREFIX "name:"
+#define CLUSTER_REFRESH_BATCH	500	/* names per lease refresh script */
+
+/* Envelope types. */
+enum cluster_type {
+	CLUSTER_SAY = 1,	/* sender said payload in room target */
+	CLUSTER_NOTICE,		/* a server line (payload) for room target */
+	CLUSTER_BEAT,		/* a node's heartbeat on its own channel */
+};
+
+enum cluster_phase {
+	CLUSTER_OFF,		/* no "cluster" key, or stopped */
+	CLUSTER_CONNECTING,	/* connections and subscriptions under way */
+	CLUSTER_UP,
+	CLUSTER_DOWN,		/* waiting to reconnect */
+};
+
+/* A decoded envelope; the strings point into the message. */
+struct cluster_msg {
+	unsigned	 type;
+	const char	*origin;
+	size_t		 originlen;
+	uint64_t	 seq;
+	const char	*sender;
+	size_t		 senderlen;
+	const char	*target;
+	size_t		 targetlen;
+	const char	*payload;
+	size_t		 payloadlen;
+};
+
+/* A command on its way: who wants the reply, and what it weighs. */
+struct cluster_req {
+	void		(*cb)(redisReply *, void *);
+	void		*arg;
+	size_t		 bytes;
+};
+
+/* A name claim waiting for its SET NX. */
+struct cluster_claim {
+	TAILQ_ENTRY(cluster_claim) entry;
+	struct client	*c;		/* NULL once c went away */
+	void		(*cb)(struct client *, int);
+	char		 name[USERNAME_LIMIT_MAX + 1];
+};
+TAILQ_HEAD(cluster_claims, cluster_claim);
+
+/* The names of one refresh batch, to match the script's answer. */
+struct cluster_batch {
+	unsigned	 n;
+	char		 names[CLUSTER_REFRESH_BATCH][USERNAME_LIMIT_MAX + 1];
+};
+
+static struct {
+	enum cluster_phase	 phase;
+	int			 joined;	/* ever up */
+	int			 tearing;	/* we are freeing the contexts */
+	char			*redis;		/* as configured, for logs */
+	char			 host[PATH_BYTES_MAX];
+	unsigned		 port;		/* 0: a UNIX socket */
+	char			*password;
+	char			*node;
+	char			*owner;		/* node:boot, the lease value */
+	char			*node_channel;
+	unsigned		 lease_ms;
+	redisAsyncContext	*cmd;
+	redisAsyncContext	*sub;
+	int			 cmd_ready;	/* connected (and AUTH sent) */
+	unsigned		 subscribed;	/* confirmations so far */
+	struct event		*connect_timer;
+	struct event		*retry_timer;
+	struct event		*teardown;
+	struct event		*beat_timer;
+	struct event		*refresh_timer;
+	unsigned		 backoff_ms;
+	struct timeval		 last_echo;
+	struct timeval		 down_since;
+	uint64_t		 seq;
+	unsigned		 pending;	/* commands without reply */
+	size_t			 pending_bytes;
+	struct cluster_claims	 claims;
+	void			(*ready)(void);
+	char			 why[256];	/* last failure */
+} cl;
+
+/* Lua: refresh our names, re-claim free ones, report the ones now taken. */
+static const char cluster_refresh_lua[] =
+	"local lost = {} "
+	"for i, k in ipairs(KEYS) do "
+	"  local v = redis.call('GET', k) "
+	"  if v == ARGV[1] then redis.call('PEXPIRE', k, ARGV[2]) "
+	"  elseif not v then redis.call('SET', k, ARGV[1], 'PX', ARGV[2]) "
+	"  else lost[#lost + 1] = i end "
+	"end "
+	"return lost";
+
+/* Lua: give a name back only if it is still ours. */
+static const char cluster_release_lua[] =
+	"if redis.call('GET', KEYS[1]) == ARGV[1] then "
+	"  return redis.call('DEL', KEYS[1]) "
+	"end "
+	"return 0";
+
+static void	cluster_connect(void);
+static redisAsyncContext *cluster_open(void);
+static void	cluster_fail(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+static void	cluster_teardown_cb(evutil_socket_t fd, short what, void *arg);
+static void	cluster_retry_cb(evutil_socket_t fd, short what, void *arg);
+static void	cluster_connect_timeout_cb(evutil_socket_t fd, short what,
+		    void *arg);
+static void	cluster_beat_cb(evutil_socket_t fd, short what, void *arg);
+static void	cluster_refresh_cb(evutil_socket_t fd, short what, void *arg);
+static void	cluster_connected_cb(const redisAsyncContext *ac, int status);
+static void	cluster_disconnected_cb(const redisAsyncContext *ac,
+		    int status);
+static void	cluster_auth_cb(redisAsyncContext *ac, void *r, void *arg);
+static void	cluster_message_cb(redisAsyncContext *ac, void *r, void *arg);
+static void	cluster_reply_cb(redisAsyncContext *ac, void *r, void *arg);
+static int	cluster_command(void (*cb)(redisReply *, void *), void *arg,
+		    int argc, const char **argv, const size_t *argvlen);
+static void	cluster_check_up(void);
+static void	cluster_tell_rooms(const char *line);
+static int	cluster_publish(const char *channel, unsigned type,
+		    const char *sender, const char *target, const char *payload,
+		    size_t payloadlen);
+static size_t	cluster_pack(char *buf, size_t size, unsigned type,
+		    uint64_t seq, const char *sender, const char *target,
+		    const char *payload, size_t payloadlen);
+static int	cluster_unpack(const char *buf, size_t len,
+		    struct cluster_msg *m);
+static void	cluster_deliver(const struct cluster_msg *m);
+static void	cluster_name_key(char *buf, size_t size, const char *name);
+static void	cluster_claim_cb(redisReply *reply, void *arg);
+static void	cluster_release(const char *name);
+static void	cluster_refresh(void);
+static void	cluster_refresh_reply_cb(redisReply *reply, void *arg);
+static long	cluster_ms_since(const struct timeval *tv);
+
+/* Milliseconds from tv to the loop's cached now. */
+static long
+cluster_ms_since(const struct timeval *tv)
+{
+	struct timeval now;
+
+	event_base_gettimeofday_cached(server.base, &now);
+	return ((now.tv_sec - tv->tv_sec) * 1000L +
+	    (now.tv_usec - tv->tv_usec) / 1000L);
+}
+
+/* Set up the link's state from cfg and start connecting. */
+void
+cluster_start(const struct config *cfg, void (*ready)(void))
+{
+	struct timeval tv;
+
+	if (!cfg->cluster.enabled)
+		return;
+	memset(&cl, 0, sizeof cl);
+	TAILQ_INIT(&cl.claims);
+	cl.ready = ready;
+	cl.redis = xstrdup(cfg->cluster.redis);
+	if (config_redis_address(cfg->cluster.redis, cl.host, sizeof cl.host,
+	    &cl.port) != 0)
+		fatalx("cluster.redis: bad address %s", cfg->cluster.redis);
+	if (cfg->cluster.password != NULL)
+		cl.password = xstrdup(cfg->cluster.password);
+	cl.node = xstrdup(cfg->cluster.node);
+	gettimeofday(&tv, NULL);
+	xasprintf(&cl.owner, "%s:%lx%05lx:%ld", cl.node, (long)tv.tv_sec,
+	    (long)tv.tv_usec, (long)getpid());
+	xasprintf(&cl.node_channel, CLUSTER_NODES "%s", cl.node);
+	cl.lease_ms = cfg->cluster_lease * 1000;
+	srandom(tv.tv_usec ^ getpid());
+	cl.connect_timer = evtimer_new(server.base, cluster_connect_timeout_cb,
+	    NULL);
+	cl.retry_timer = evtimer_new(server.base, cluster_retry_cb, NULL);
+	cl.teardown = evtimer_new(server.base, cluster_teardown_cb, NULL);
+	cl.beat_timer = event_new(server.base, -1, EV_PERSIST, cluster_beat_cb,
+	    NULL);
+	cl.refresh_timer = event_new(server.base, -1, EV_PERSIST,
+	    cluster_refresh_cb, NULL);
+	tv.tv_sec = CLUSTER_BEAT_MS / 1000;
+	tv.tv_usec = (CLUSTER_BEAT_MS % 1000) * 1000;
+	evtimer_add(cl.beat_timer, &tv);
+	tv.tv_sec = cl.lease_ms / 3000;
+	tv.tv_usec = (cl.lease_ms / 3 % 1000) * 1000;
+	evtimer_add(cl.refresh_timer, &tv);
+	log_info("cluster: node %s connecting to Redis at %s", cl.node,
+	    cl.redis);
+	cluster_connect();
+}
+
+/* Free both contexts (their callbacks see a NULL reply) and the timers. */
+void
+cluster_stop(void)
+{
+	struct cluster_claim *k;
+
+	if (cl.phase == CLUSTER_OFF && cl.node == NULL)
+		return;
+	cl.phase = CLUSTER_OFF;
+	cl.tearing = 1;
+	if (cl.cmd != NULL)
+		redisAsyncFree(cl.cmd);
+	if (cl.sub != NULL)
+		redisAsyncFree(cl.sub);
+	cl.cmd = cl.sub = NULL;
+	cl.tearing = 0;
+	while ((k = TAILQ_FIRST(&cl.claims)) != NULL) {
+		TAILQ_REMOVE(&cl.claims, k, entry);
+		free(k);
+	}
+	event_free(cl.connect_timer);
+	event_free(cl.retry_timer);
+	event_free(cl.teardown);
+	event_free(cl.beat_timer);
+	event_free(cl.refresh_timer);
+	free(cl.redis);
+	free(cl.password);
+	free(cl.node);
+	free(cl.owner);
+	free(cl.node_channel);
+	memset(&cl, 0, sizeof cl);
+}
+
+/* 1 with a "cluster" key. */
+int
+cluster_enabled(void)
+{
+	return (cl.node != NULL);
+}
+
+/* 1 while the link is up. */
+int
+cluster_up(void)
+{
+	return (cl.phase == CLUSTER_UP);
+}
+
+/* The link's state in a few words. */
+const char *
+cluster_state(void)
+{
+	static char buf[512];
+
+	switch (cl.phase) {
+	case CLUSTER_OFF:
+		return ("off");
+	case CLUSTER_UP:
+		snprintf(buf, sizeof buf, "up as node %s via %s", cl.node,
+		    cl.redis);
+		break;
+	case CLUSTER_CONNECTING:
+	case CLUSTER_DOWN:
+		snprintf(buf, sizeof buf, "down (%s), node %s via %s",
+		    cl.why[0] != '\0' ? cl.why : "connecting", cl.node,
+		    cl.redis);
+		break;
+	}
+	return (buf);
+}
+
+/* A new context on the loop, or NULL with cl.why set. */
+static redisAsyncContext *
+cluster_open(void)
+{
+	redisAsyncContext *ac;
+
+	if (cl.port == 0)
+		ac = redisAsyncConnectUnix(cl.host);
+	else
+		ac = redisAsyncConnect(cl.host, (int)cl.port);
+	if (ac == NULL) {
+		snprintf(cl.why, sizeof cl.why, "out of memory");
+		return (NULL);
+	}
+	if (ac->err != 0) {
+		snprintf(cl.why, sizeof cl.why, "%s", ac->errstr);
+		redisAsyncFree(ac);
+		return (NULL);
+	}
+	redisLibeventAttach(ac, server.base);
+	redisAsyncSetConnectCallback(ac, cluster_connected_cb);
+	redisAsyncSetDisconnectCallback(ac, cluster_disconnected_cb);
+	return (ac);
+}
+
+/* Open both connections; subscribe and AUTH once connected. */
+static void
+cluster_connect(void)
+{
+	struct timeval tv = { CLUSTER_CONNECT_MS / 1000,
+	    (CLUSTER_CONNECT_MS % 1000) * 1000 };
+
+	cl.phase = CLUSTER_CONNECTING;
+	cl.cmd_ready = 0;
+	cl.subscribed = 0;
+	evtimer_add(cl.connect_timer, &tv);
+	if ((cl.cmd = cluster_open()) == NULL) {
+		cluster_fail("%s", cl.why);
+		return;
+	}
+	if ((cl.sub = cluster_open()) == NULL) {
+		cluster_fail("%s", cl.why);
+		return;
+	}
+}
+
+/*
+ * Something broke: log it (once per outage, each attempt while not yet
+ * joined), tell the rooms if the link was up, and schedule the teardown and
+ * a reconnect after a backoff with jitter.
+ */
+static void
+cluster_fail(const char *fmt, ...)
+{
+	struct timeval tv = { 0, 0 };
+	va_list ap;
+	char why[sizeof cl.why];
+
+	if (cl.phase == CLUSTER_OFF || cl.phase == CLUSTER_DOWN)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	snprintf(cl.why, sizeof cl.why, "%s", why);
+	if (cl.backoff_ms == 0)
+		cl.backoff_ms = CLUSTER_BACKOFF_MIN_MS;
+	else if ((cl.backoff_ms *= 2) > CLUSTER_BACKOFF_MAX_MS)
+		cl.backoff_ms = CLUSTER_BACKOFF_MAX_MS;
+	if (cl.phase == CLUSTER_UP) {
+		log_warnx("cluster: node %s lost the cluster: %s; local chat "
+		    "goes on", cl.node, why);
+		event_base_gettimeofday_cached(server.base, &cl.down_since);
+		cl.phase = CLUSTER_DOWN;
+		cluster_tell_rooms(MSG_CLUSTER_DOWN);
+	} else if (!cl.joined)
+		log_warnx("cluster: cannot reach Redis at %s: %s; serving "
+		    "nothing until it answers, retrying", cl.redis, why);
+	else
+		log_debug("cluster: reconnect failed: %s", why);
+	cl.phase = CLUSTER_DOWN;
+	evtimer_del(cl.connect_timer);
+	evtimer_add(cl.teardown, &tv);
+}
+
+/* Free what is left of both connections, then wait to reconnect. */
+static void
+cluster_teardown_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv;
+	unsigned ms;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	cl.tearing = 1;
+	if (cl.cmd != NULL)
+		redisAsyncFree(cl.cmd);
+	if (cl.sub != NULL)
+		redisAsyncFree(cl.sub);
+	cl.cmd = cl.sub = NULL;
+	cl.tearing = 0;
+	cl.pending = 0;
+	cl.pending_bytes = 0;
+	/* Jitter: somewhere in the second half of the backoff. */
+	ms = cl.backoff_ms / 2 + (unsigned)random() % (cl.backoff_ms / 2 + 1);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(cl.retry_timer, &tv);
+}
+
+/* The backoff is over: try again. */
+static void
+cluster_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (cl.phase == CLUSTER_DOWN)
+		cluster_connect();
+}
+
+/* Connect, AUTH or SUBSCRIBE took too long. */
+static void
+cluster_connect_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	cluster_fail("no answer from Redis within %d ms", CLUSTER_CONNECT_MS);
+}
+
+/* hiredis: a connection is made, or failed (then it frees the context). */
+static void
+cluster_connected_cb(const redisAsyncContext *ac, int status)
+{
+	const char *argv[4];
+	size_t argvlen[4];
+	int is_cmd = (ac == cl.cmd);
+
+	if (status != REDIS_OK) {
+		if (ac == cl.cmd)
+			cl.cmd = NULL;
+		else if (ac == cl.sub)
+			cl.sub = NULL;
+		cluster_fail("%s", ac->errstr);
+		return;
+	}
+	if (cl.password != NULL) {
+		argv[0] = "AUTH";
+		argv[1] = cl.password;
+		argvlen[0] = 4;
+		argvlen[1] = strlen(cl.password);
+		redisAsyncCommandArgv((redisAsyncContext *)ac, cluster_auth_cb,
+		    NULL, 2, argv, argvlen);
+	}
+	if (is_cmd) {
+		cl.cmd_ready = 1;
+		cluster_check_up();
+		return;
+	}
+	/* Rooms by pattern (reloads add rooms), the node's and all nodes'. */
+	argv[0] = "PSUBSCRIBE";
+	argv[1] = CLUSTER_ROOMS "*";
+	argvlen[0] = strlen(argv[0]);
+	argvlen[1] = strlen(argv[1]);
+	redisAsyncCommandArgv((redisAsyncContext *)ac, cluster_message_cb,
+	    NULL, 2, argv, argvlen);
+	argv[0] = "SUBSCRIBE";
+	argv[1] = cl.node_channel;
+	argvlen[0] = strlen(argv[0]);
+	argvlen[1] = strlen(argv[1]);
+	redisAsyncCommandArgv((redisAsyncContext *)ac, cluster_message_cb,
+	    NULL, 2, argv, argvlen);
+}
+
+/* hiredis: a connection closed; it frees the context after this. */
+static void
+cluster_disconnected_cb(const redisAsyncContext *ac, int status)
+{
+	if (ac == cl.cmd)
+		cl.cmd = NULL;
+	else if (ac == cl.sub)
+		cl.sub = NULL;
+	if (cl.tearing)
+		return;
+	if (status == REDIS_OK)
+		cluster_fail("Redis closed the connection");
+	else
+		cluster_fail("%s", ac->errstr[0] != '\0' ? ac->errstr :
+		    "connection lost");
+}
+
+/* Up once commands flow and every subscription is confirmed. */
+static void
+cluster_check_up(void)
+{
+	long down;
+
+	if (cl.phase != CLUSTER_CONNECTING || !cl.cmd_ready ||
+	    cl.subscribed < 2)
+		return;
+	evtimer_del(cl.connect_timer);
+	cl.phase = CLUSTER_UP;
+	cl.backoff_ms = 0;
+	cl.why[0] = '\0';
+	event_base_gettimeofday_cached(server.base, &cl.last_echo);
+	if (!cl.joined) {
+		cl.joined = 1;
+		log_info("cluster: node %s joined the cluster via %s", cl.node,
+		    cl.redis);
+		if (cl.ready != NULL)
+			cl.ready();
+		return;
+	}
+	down = cluster_ms_since(&cl.down_since);
+	log_info("cluster: node %s rejoined the cluster after %ld.%03ld s",
+	    cl.node, down / 1000, down % 1000);
+	cluster_refresh();
+	cluster_tell_rooms(MSG_CLUSTER_BACK);
+}
+
+/* A server line in every room that has members here. */
+static void
+cluster_tell_rooms(const char *line)
+{
+	struct room *r;
+
+	TAILQ_FOREACH(r, &rooms, entry) {
+		if (r->nmembers > 0)
+			room_notice(r, line);
+	}
+}
+
+/* Every second: publish a heartbeat; no echo for a while means down. */
+static void
+cluster_beat_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (cl.phase != CLUSTER_UP)
+		return;
+	if (cluster_ms_since(&cl.last_echo) > CLUSTER_BEAT_DEAD_MS) {
+		cluster_fail("no heartbeat back from Redis for %d ms",
+		    CLUSTER_BEAT_DEAD_MS);
+		return;
+	}
+	cluster_publish(cl.node_channel, CLUSTER_BEAT, "", "", "", 0);
+}
+
+/* Every third of a lease: keep our names. */
+static void
+cluster_refresh_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (cl.phase == CLUSTER_UP)
+		cluster_refresh();
+}
+
+/* hiredis: the reply to a command sent by cluster_command (NULL: gone). */
+static void
+cluster_reply_cb(redisAsyncContext *ac, void *r, void *arg)
+{
+	struct cluster_req *req = arg;
+	redisReply *reply = r;
+
+	(void)ac;
+	if (req == NULL)
+		return;
+	if (cl.pending > 0)
+		cl.pending--;
+	cl.pending_bytes -= req->bytes < cl.pending_bytes ? req->bytes :
+	    cl.pending_bytes;
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR && req->cb ==
+	    NULL)
+		log_warnx("cluster: Redis: %.*s", (int)reply->len, reply->str);
+	if (req->cb != NULL)
+		req->cb(reply, req->arg);
+	free(req);
+}
+
+/*
+ * Send a command on the command connection, counting it until its reply;
+ * past the caps the link counts as down. 0, or -1 if not sent (cb is not
+ * called then).
+ */
+static int
+cluster_command(void (*cb)(redisReply *, void *), void *arg, int argc,
+    const char **argv, const size_t *argvlen)
+{
+	struct cluster_req *req;
+	size_t bytes = 0;
+	int i;
+
+	if (cl.phase != CLUSTER_UP || cl.cmd == NULL)
+		return (-1);
+	for (i = 0; i < argc; i++)
+		bytes += argvlen[i] + 16;
+	if (cl.pending >= CLUSTER_PENDING_MAX ||
+	    cl.pending_bytes + bytes > CLUSTER_PENDING_BYTES) {
+		cluster_fail("%u commands (%zu bytes) without a reply",
+		    cl.pending, cl.pending_bytes);
+		return (-1);
+	}
+	req = xcalloc(1, sizeof *req);
+	req->cb = cb;
+	req->arg = arg;
+	req->bytes = bytes;
+	if (redisAsyncCommandArgv(cl.cmd, cluster_reply_cb, req, argc, argv,
+	    argvlen) != REDIS_OK) {
+		free(req);
+		cluster_fail("cannot queue a command");
+		return (-1);
+	}
+	cl.pending++;
+	cl.pending_bytes += bytes;
+	return (0);
+}
+
+/* hiredis: AUTH's answer; a refusal is a configuration error to log. */
+static void
+cluster_auth_cb(redisAsyncContext *ac, void *r, void *arg)
+{
+	redisReply *reply = r;
+
+	(void)ac;
+	(void)arg;
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+		cluster_fail("AUTH refused (cluster.password): %.*s",
+		    (int)reply->len, reply->str);
+}
+
+/*
+ * The envelope: version, type (1 byte each), origin node, per-node
+ * sequence (8 bytes, big-endian), sender, target (each a 1-byte length
+ * and bytes), payload (4-byte length and bytes). 0 if it does not fit.
+ */
+static size_t
+cluster_pack(char *buf, size_t size, unsigned type, uint64_t seq,
+    const char *sender, const char *target, const char *payload,
+    size_t payloadlen)
+{
+	const char *s[3] = { cl.node, sender, target };
+	size_t len[3], off = 0, need;
+	int i;
+
+	need = 2 + 8 + 4 + payloadlen;
+	for (i = 0; i < 3; i++) {
+		if ((len[i] = strlen(s[i])) > 255)
+			return (0);
+		need += 1 + len[i];
+	}
+	if (need > size)
+		return (0);
+	buf[off++] = CLUSTER_VERSION;
+	buf[off++] = (char)type;
+	buf[off++] = (char)len[0];
+	memcpy(buf + off, s[0], len[0]);
+	off += len[0];
+	for (i = 7; i >= 0; i--)
+		buf[off++] = (char)(seq >> (i * 8));
+	for (i = 1; i < 3; i++) {
+		buf[off++] = (char)len[i];
+		memcpy(buf + off, s[i], len[i]);
+		off += len[i];
+	}
+	for (i = 3; i >= 0; i--)
+		buf[off++] = (char)(payloadlen >> (i * 8));
+	memcpy(buf + off, payload, payloadlen);
+	return (off + payloadlen);
+}
+
+/* Decode an envelope; -1 if it is short, long or of another version. */
+static int
+cluster_unpack(const char *buf, size_t len, struct cluster_msg *m)
+{
+	const unsigned char *u = (const unsigned char *)buf;
+	size_t off = 0, n;
+	int i;
+
+	memset(m, 0, sizeof *m);
+	if (len < 2 || u[0] != CLUSTER_VERSION)
+		return (-1);
+	m->type = u[1];
+	off = 2;
+	if (off >= len || off + 1 + (n = u[off]) > len)
+		return (-1);
+	m->origin = buf + off + 1;
+	m->originlen = n;
+	off += 1 + n;
+	if (off + 8 > len)
+		return (-1);
+	for (i = 0; i < 8; i++)
+		m->seq = (m->seq << 8) | u[off++];
+	if (off >= len || off + 1 + (n = u[off]) > len)
+		return (-1);
+	m->sender = buf + off + 1;
+	m->senderlen = n;
+	off += 1 + n;
+	if (off >= len || off + 1 + (n = u[off]) > len)
+		return (-1);
+	m->target = buf + off + 1;
+	m->targetlen = n;
+	off += 1 + n;
+	if (off + 4 > len)
+		return (-1);
+	for (n = 0, i = 0; i < 4; i++)
+		n = (n << 8) | u[off++];
+	if (off + n != len)
+		return (-1);
+	m->payload = buf + off;
+	m->payloadlen = n;
+	return (0);
+}
+
+/* PUBLISH an envelope to channel; 0, or -1 if the link is down. */
+static int
+cluster_publish(const char *channel, unsigned type, const char *sender,
+    const char *target, const char *payload, size_t payloadlen)
+{
+	char buf[CLUSTER_NODE_MAX + USERNAME_LIMIT_MAX + ROOM_NAME_MAX +
+	    TEXT_MAX + LINE_MAX_BYTES + 64];
+	const char *argv[3];
+	size_t argvlen[3], len;
+
+	if ((len = cluster_pack(buf, sizeof buf, type, cl.seq + 1, sender,
+	    target, payload, payloadlen)) == 0)
+		return (-1);
+	argv[0] = "PUBLISH";
+	argv[1] = channel;
+	argv[2] = buf;
+	argvlen[0] = 7;
+	argvlen[1] = strlen(channel);
+	argvlen[2] = len;
+	if (cluster_command(NULL, NULL, 3, argv, argvlen) != 0)
+		return (-1);
+	cl.seq++;
+	return (0);
+}
+
+/* A room line to every node, this one included. */
+int
+cluster_room_publish(struct room *r, const char *sender, const char *text)
+{
+	char channel[sizeof CLUSTER_ROOMS + ROOM_NAME_MAX];
+	size_t i;
+
+	if (cl.phase != CLUSTER_UP)
+		return (-1);
+	i = snprintf(channel, sizeof channel, CLUSTER_ROOMS "%s", r->name);
+	for (i = sizeof CLUSTER_ROOMS - 1; channel[i] != '\0'; i++)
+		channel[i] = tolower((unsigned char)channel[i]);
+	return (cluster_publish(channel, sender != NULL ? CLUSTER_SAY :
+	    CLUSTER_NOTICE, sender != NULL ? sender : "", r->name, text,
+	    strlen(text)));
+}
+
+/* hiredis: a subscription confirmed, or a message (NULL: gone). */
+static void
+cluster_message_cb(redisAsyncContext *ac, void *r, void *arg)
+{
+	redisReply *reply = r, *kind, *data;
+	struct cluster_msg m;
+
+	(void)ac;
+	(void)arg;
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements < 3)
+		return;
+	kind = reply->element[0];
+	if (kind->type != REDIS_REPLY_STRING)
+		return;
+	if (strcmp(kind->str, "subscribe") == 0 ||
+	    strcmp(kind->str, "psubscribe") == 0) {
+		cl.subscribed++;
+		cluster_check_up();
+		return;
+	}
+	if (strcmp(kind->str, "message") == 0)
+		data = reply->element[2];
+	else if (strcmp(kind->str, "pmessage") == 0 && reply->elements >= 4)
+		data = reply->element[3];
+	else
+		return;
+	if (data->type != REDIS_REPLY_STRING ||
+	    cluster_unpack(data->str, data->len, &m) != 0) {
+		log_warnx("cluster: a message that is not a chatsock "
+		    "envelope, ignored");
+		return;
+	}
+	cluster_deliver(&m);
+}
+
+/* A decoded message: into its room, as a local one would go. */
+static void
+cluster_deliver(const struct cluster_msg *m)
+{
+	char target[ROOM_NAME_MAX + 1], sender[USERNAME_LIMIT_MAX + 1];
+	char text[TEXT_MAX + LINE_MAX_BYTES + 1];
+	struct room *r;
+
+	if (m->type == CLUSTER_BEAT) {
+		if (m->originlen == strlen(cl.node) &&
+		    memcmp(m->origin, cl.node, m->originlen) == 0)
+			event_base_gettimeofday_cached(server.base,
+			    &cl.last_echo);
+		return;
+	}
+	if (m->targetlen >= sizeof target || m->senderlen >= sizeof sender ||
+	    m->payloadlen >= sizeof text)
+		return;
+	memcpy(target, m->target, m->targetlen);
+	target[m->targetlen] = '\0';
+	memcpy(sender, m->sender, m->senderlen);
+	sender[m->senderlen] = '\0';
+	memcpy(text, m->payload, m->payloadlen);
+	text[m->payloadlen] = '\0';
+	if (memchr(text, '\0', m->payloadlen) != NULL ||
+	    (r = room_find(target)) == NULL)
+		return;
+	switch (m->type) {
+	case CLUSTER_SAY:
+		room_deliver(r, sender, text);
+		break;
+	case CLUSTER_NOTICE:
+		room_notice(r, text);
+		break;
+	}
+}
+
+/* "chatsock:name:" and the name folded to lower case. */
+static void
+cluster_name_key(char *buf, size_t size, const char *name)
+{
+	size_t i;
+
+	snprintf(buf, size, CLUSTER_NAMES "%s", name);
+	for (i = sizeof CLUSTER_NAMES - 1; buf[i] != '\0'; i++)
+		buf[i] = tolower((unsigned char)buf[i]);
+}
+
+/* SET NX PX: the name is ours for a lease, or someone else's. */
+void
+cluster_name_claim(struct client *c, const char *name,
+    void (*cb)(struct client *, int))
+{
+	char key[sizeof CLUSTER_NAMES + USERNAME_LIMIT_MAX], ms[16];
+	const char *argv[6];
+	size_t argvlen[6];
+	struct cluster_claim *k;
+	int i;
+
+	k = xcalloc(1, sizeof *k);
+	k->c = c;
+	k->cb = cb;
+	snprintf(k->name, sizeof k->name, "%s", name);
+	cluster_name_key(key, sizeof key, name);
+	snprintf(ms, sizeof ms, "%u", cl.lease_ms);
+	argv[0] = "SET";
+	argv[1] = key;
+	argv[2] = cl.owner;
+	argv[3] = "NX";
+	argv[4] = "PX";
+	argv[5] = ms;
+	for (i = 0; i < 6; i++)
+		argvlen[i] = strlen(argv[i]);
+	TAILQ_INSERT_TAIL(&cl.claims, k, entry);
+	if (cluster_command(cluster_claim_cb, k, 6, argv, argvlen) != 0) {
+		TAILQ_REMOVE(&cl.claims, k, entry);
+		free(k);
+		cb(c, CLUSTER_CLAIM_UNCHECKED);
+	}
+}
+
+/* The answer to a claim: OK, nil (taken) or nothing (link gone). */
+static void
+cluster_claim_cb(redisReply *reply, void *arg)
+{
+	struct cluster_claim *k = arg;
+	int result;
+
+	TAILQ_REMOVE(&cl.claims, k, entry);
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+		result = CLUSTER_CLAIM_UNCHECKED;
+	else if (reply->type == REDIS_REPLY_STATUS)
+		result = CLUSTER_CLAIM_OK;
+	else
+		result = CLUSTER_CLAIM_TAKEN;
+	if (k->c != NULL)
+		k->cb(k->c, result);
+	else if (result == CLUSTER_CLAIM_OK)
+		cluster_release(k->name);
+	free(k);
+}
+
+/* Give a name back if it is still ours (else the lease ends it). */
+static void
+cluster_release(const char *name)
+{
+	char key[sizeof CLUSTER_NAMES + USERNAME_LIMIT_MAX];
+	const char *argv[5];
+	size_t argvlen[5];
+	int i;
+
+	cluster_name_key(key, sizeof key, name);
+	argv[0] = "EVAL";
+	argv[1] = cluster_release_lua;
+	argv[2] = "1";
+	argv[3] = key;
+	argv[4] = cl.owner;
+	for (i = 0; i < 5; i++)
+		argvlen[i] = strlen(argv[i]);
+	cluster_command(NULL, NULL, 5, argv, argvlen);
+}
+
+/* c goes away: a pending claim is answered to nobody; its name is freed. */
+void
+cluster_client_gone(struct client *c)
+{
+	struct cluster_claim *k;
+
+	if (!cluster_enabled())
+		return;
+	TAILQ_FOREACH(k, &cl.claims, entry) {
+		if (k->c == c)
+			k->c = NULL;
+	}
+	if (c->name[0] != '\0' && cl.phase == CLUSTER_UP)
+		cluster_release(c->name);
+}
+
+/*
+ * Refresh every local name's lease in batches: one script per batch keeps
+ * ours, takes back the free ones (after an outage longer than a lease) and
+ * answers which ones someone else holds now.
+ */
+static void
+cluster_refresh(void)
+{
+	char keys[CLUSTER_REFRESH_BATCH][sizeof CLUSTER_NAMES +
+	    USERNAME_LIMIT_MAX];
+	const char *argv[CLUSTER_REFRESH_BATCH + 5];
+	size_t argvlen[CLUSTER_REFRESH_BATCH + 5];
+	char nkeys[16], ms[16];
+	struct cluster_batch *b = NULL;
+	struct client *c, *next;
+	unsigned i;
+
+	for (c = TAILQ_FIRST(&server.clients); ; c = next) {
+		next = c != NULL ? TAILQ_NEXT(c, entry) : NULL;
+		if (c != NULL && (c->name[0] == '\0' ||
+		    (c->flags & CLIENT_CLOSING)))
+			continue;
+		if (c != NULL) {
+			if (b == NULL)
+				b = xcalloc(1, sizeof *b);
+			snprintf(b->names[b->n], sizeof b->names[b->n], "%s",
+			    c->name);
+			cluster_name_key(keys[b->n], sizeof keys[b->n],
+			    c->name);
+			b->n++;
+		}
+		if (b != NULL && (b->n == CLUSTER_REFRESH_BATCH ||
+		    c == NULL)) {
+			snprintf(nkeys, sizeof nkeys, "%u", b->n);
+			snprintf(ms, sizeof ms, "%u", cl.lease_ms);
+			argv[0] = "EVAL";
+			argv[1] = cluster_refresh_lua;
+			argv[2] = nkeys;
+			for (i = 0; i < b->n; i++)
+				argv[3 + i] = keys[i];
+			argv[3 + b->n] = cl.owner;
+			argv[4 + b->n] = ms;
+			for (i = 0; i < b->n + 5; i++)
+				argvlen[i] = strlen(argv[i]);
+			if (cluster_command(cluster_refresh_reply_cb, b,
+			    b->n + 5, argv, argvlen) != 0) {
+				free(b);
+				return;
+			}
+			b = NULL;
+		}
+		if (c == NULL)
+			break;
+	}
+}
+
+/* Names someone else holds now: their users here must go. */
+static void
+cluster_refresh_reply_cb(redisReply *reply, void *arg)
+{
+	struct cluster_batch *b = arg;
+	struct client *c;
+	size_t i;
+	long long n;
+
+	if (reply != NULL && reply->type == REDIS_REPLY_ARRAY) {
+		for (i = 0; i < reply->elements; i++) {
+			if (reply->element[i]->type != REDIS_REPLY_INTEGER)
+				continue;
+			n = reply->element[i]->integer;
+			if (n < 1 || n > (long long)b->n)
+				continue;
+			c = client_find(b->names[n - 1]);
+			if (c == NULL || (c->flags & CLIENT_CLOSING))
+				continue;
+			log_info("cluster: %s is held on another node now",
+			    c->name);
+			client_farewell(c, MSG_NAME_LOST, "name taken on "
+			    "another node during an outage");
+		}
+	}
+	free(b);
+}
