@@ -96,6 +96,19 @@ struct cluster_claim {
 };
 TAILQ_HEAD(cluster_claims, cluster_claim);
 
+/*
+ * A room line of ours published but not yet back from Redis: if the link
+ * fails first, it is delivered here at least.
+ */
+struct cluster_flight {
+	TAILQ_ENTRY(cluster_flight) entry;
+	uint64_t	 seq;
+	char		 room[ROOM_NAME_MAX + 1];
+	char		 sender[USERNAME_LIMIT_MAX + 1];	/* "": a notice */
+	char		 text[];
+};
+TAILQ_HEAD(cluster_flights, cluster_flight);
+
 /* The names of one refresh batch, to match the script's answer. */
 struct cluster_batch {
 	unsigned	 n;
@@ -130,6 +143,7 @@ static struct {
 	unsigned		 pending;	/* commands without reply */
 	size_t			 pending_bytes;
 	struct cluster_claims	 claims;
+	struct cluster_flights	 flights;
 	void			(*ready)(void);
 	char			 why[256];	/* last failure */
 } cl;
@@ -187,6 +201,7 @@ static void	cluster_release(const char *name);
 static void	cluster_refresh(void);
 static void	cluster_refresh_reply_cb(redisReply *reply, void *arg);
 static long	cluster_ms_since(const struct timeval *tv);
+static void	cluster_land(int deliver);
 
 /* Milliseconds from tv to the loop's cached now. */
 static long
@@ -209,6 +224,7 @@ cluster_start(const struct config *cfg, void (*ready)(void))
 		return;
 	memset(&cl, 0, sizeof cl);
 	TAILQ_INIT(&cl.claims);
+	TAILQ_INIT(&cl.flights);
 	cl.ready = ready;
 	cl.redis = xstrdup(cfg->cluster.redis);
 	if (config_redis_address(cfg->cluster.redis, cl.host, sizeof cl.host,
@@ -262,6 +278,7 @@ cluster_stop(void)
 		TAILQ_REMOVE(&cl.claims, k, entry);
 		free(k);
 	}
+	cluster_land(0);
 	event_free(cl.connect_timer);
 	event_free(cl.retry_timer);
 	event_free(cl.teardown);
@@ -385,6 +402,7 @@ cluster_fail(const char *fmt, ...)
 		    "goes on", cl.node, why);
 		event_base_gettimeofday_cached(server.base, &cl.down_since);
 		cl.phase = CLUSTER_DOWN;
+		cluster_land(1);
 		cluster_tell_rooms(MSG_CLUSTER_DOWN);
 	} else if (!cl.joined)
 		log_warnx("cluster: cannot reach Redis at %s: %s; serving "
@@ -754,21 +772,53 @@ cluster_publish(const char *channel, unsigned type, const char *sender,
 	return (0);
 }
 
-/* A room line to every node, this one included. */
+/* A room line to every node, this one included, remembered till back. */
 int
 cluster_room_publish(struct room *r, const char *sender, const char *text)
 {
 	char channel[sizeof CLUSTER_ROOMS + ROOM_NAME_MAX];
-	size_t i;
+	struct cluster_flight *f;
+	size_t i, len = strlen(text);
 
 	if (cl.phase != CLUSTER_UP)
 		return (-1);
-	i = snprintf(channel, sizeof channel, CLUSTER_ROOMS "%s", r->name);
+	snprintf(channel, sizeof channel, CLUSTER_ROOMS "%s", r->name);
 	for (i = sizeof CLUSTER_ROOMS - 1; channel[i] != '\0'; i++)
 		channel[i] = tolower((unsigned char)channel[i]);
-	return (cluster_publish(channel, sender != NULL ? CLUSTER_SAY :
+	if (cluster_publish(channel, sender != NULL ? CLUSTER_SAY :
 	    CLUSTER_NOTICE, sender != NULL ? sender : "", r->name, text,
-	    strlen(text)));
+	    len) != 0)
+		return (-1);
+	f = xmalloc(sizeof *f + len + 1);
+	f->seq = cl.seq;
+	snprintf(f->room, sizeof f->room, "%s", r->name);
+	snprintf(f->sender, sizeof f->sender, "%s", sender != NULL ?
+	    sender : "");
+	memcpy(f->text, text, len + 1);
+	TAILQ_INSERT_TAIL(&cl.flights, f, entry);
+	return (0);
+}
+
+/*
+ * The link failed: our lines still on the way are delivered here (deliver
+ * 1), since nobody can tell whether other nodes got them; or just freed.
+ */
+static void
+cluster_land(int deliver)
+{
+	struct cluster_flight *f;
+	struct room *r;
+
+	while ((f = TAILQ_FIRST(&cl.flights)) != NULL) {
+		TAILQ_REMOVE(&cl.flights, f, entry);
+		if (deliver && (r = room_find(f->room)) != NULL) {
+			if (f->sender[0] != '\0')
+				room_deliver(r, f->sender, f->text);
+			else
+				room_notice(r, f->text);
+		}
+		free(f);
+	}
 }
 
 /* hiredis: a subscription confirmed, or a message (NULL: gone). */
@@ -813,6 +863,7 @@ cluster_deliver(const struct cluster_msg *m)
 {
 	char target[ROOM_NAME_MAX + 1], sender[USERNAME_LIMIT_MAX + 1];
 	char text[TEXT_MAX + LINE_MAX_BYTES + 1];
+	struct cluster_flight *f;
 	struct room *r;
 
 	if (m->type == CLUSTER_BEAT) {
@@ -831,6 +882,15 @@ cluster_deliver(const struct cluster_msg *m)
 	sender[m->senderlen] = '\0';
 	memcpy(text, m->payload, m->payloadlen);
 	text[m->payloadlen] = '\0';
+	if (m->originlen == strlen(cl.node) &&
+	    memcmp(m->origin, cl.node, m->originlen) == 0) {
+		/* Ours, back: no longer on the way. */
+		while ((f = TAILQ_FIRST(&cl.flights)) != NULL &&
+		    f->seq <= m->seq) {
+			TAILQ_REMOVE(&cl.flights, f, entry);
+			free(f);
+		}
+	}
 	if (memchr(text, '\0', m->payloadlen) != NULL ||
 	    (r = room_find(target)) == NULL)
 		return;

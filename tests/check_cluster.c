@@ -1,0 +1,611 @@
+/*
+ * Suite "cluster": three daemons and a real redis-server (on a UNIX socket
+ * in a temporary dir) as one chat service. Skipped (77) without
+ * redis-server.
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <hiredis/hiredis.h>
+
+#include "helpers.h"
+#include "messages.h"
+
+#define NODES		3
+#define LEASE		3	/* clusterLease in these tests, seconds */
+/* Link down noticed (heartbeat), reconnect backoff, with a margin. */
+#define T_LINK		(8000 * t_slow())
+
+/* The Redis of the running test. */
+static struct {
+	char	 dir[T_PATH / 2];
+	char	 sock[T_PATH];
+	pid_t	 pid;
+} rd;
+
+static struct daemon nodes[NODES];
+
+static char	*redis_which(void);
+static void	 redis_start(void);
+static void	 redis_wait(void);
+static void	 redis_kill(int sig);
+static redisReply *redis_cmd(const char *fmt, ...);
+static void	 node_start(int i, const char *extra);
+static void	 setup(void);
+static void	 teardown(void);
+static struct tclient *node_user(int i, const char *name);
+static struct tclient *node_chatter(int i, const char *name,
+		     const char *room);
+static int	 tokens(const char *text, const char *prefix, char out[][16],
+		     int max);
+
+/* The redis-server to run, or NULL. */
+static char *
+redis_which(void)
+{
+	static char *paths[] = { "/usr/bin/redis-server",
+	    "/usr/local/bin/redis-server", NULL };
+	int i;
+
+	for (i = 0; paths[i] != NULL; i++) {
+		if (access(paths[i], X_OK) == 0)
+			return (paths[i]);
+	}
+	return (NULL);
+}
+
+/* Start redis-server on rd.sock, persisting nothing by itself. */
+static void
+redis_start(void)
+{
+	char log[T_PATH + 16];
+	pid_t parent = getpid();
+	int fd;
+
+	snprintf(log, sizeof log, "%s/redis.log", rd.dir);
+	ck_assert_msg((rd.pid = fork()) != -1, "fork: %s", strerror(errno));
+	if (rd.pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		execl(redis_which(), "redis-server", "--port", "0",
+		    "--unixsocket", rd.sock, "--save", "", "--appendonly", "no",
+		    "--dir", rd.dir, "--daemonize", "no", (char *)NULL);
+		_exit(127);
+	}
+	redis_wait();
+}
+
+/* Until Redis answers PING. */
+static void
+redis_wait(void)
+{
+	long deadline = now_ms() + 10000L * t_slow();
+	redisReply *r;
+
+	for (;;) {
+		if ((r = redis_cmd("PING")) != NULL) {
+			freeReplyObject(r);
+			return;
+		}
+		ck_assert_msg(now_ms() < deadline, "redis-server does not "
+		    "answer on %s", rd.sock);
+		usleep(20000);
+	}
+}
+
+/* Signal Redis; SIGKILL also reaps it. */
+static void
+redis_kill(int sig)
+{
+	if (rd.pid <= 0)
+		return;
+	kill(rd.pid, sig);
+	if (sig == SIGKILL) {
+		waitpid(rd.pid, NULL, 0);
+		rd.pid = 0;
+	}
+}
+
+/* One command on a fresh connection; NULL if Redis does not answer. */
+static redisReply *
+redis_cmd(const char *fmt, ...)
+{
+	struct timeval tv = { 2, 0 };
+	redisContext *c;
+	redisReply *r;
+	va_list ap;
+
+	if ((c = redisConnectUnixWithTimeout(rd.sock, tv)) == NULL)
+		return (NULL);
+	if (c->err != 0) {
+		redisFree(c);
+		return (NULL);
+	}
+	redisSetTimeout(c, tv);
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	redisFree(c);
+	return (r);
+}
+
+/* Node i ("n0".."n2") on this test's Redis. */
+static void
+node_start(int i, const char *extra)
+{
+	char json[T_PATH * 2];
+
+	snprintf(json, sizeof json, "\"cluster\": {\"redis\": \"unix:%s\", "
+	    "\"node\": \"n%d\"}, \"clusterLease\": %d, "
+	    "\"accountsFile\": \"@DIR@/accounts\"%s%s", rd.sock, i, LEASE,
+	    extra != NULL ? ", " : "", extra != NULL ? extra : "");
+	daemon_start(&nodes[i], json);
+}
+
+/* Redis, then three nodes. */
+static void
+setup(void)
+{
+	char *dir;
+	int i;
+
+	if (redis_which() == NULL)
+		exit(77);
+	dir = test_mkdtemp();
+	snprintf(rd.dir, sizeof rd.dir, "%s", dir);
+	free(dir);
+	snprintf(rd.sock, sizeof rd.sock, "%s/redis.sock", rd.dir);
+	redis_start();
+	for (i = 0; i < NODES; i++)
+		node_start(i, NULL);
+}
+
+/* nftw callback: remove one entry. */
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return (0);
+}
+
+/* Nodes first (each must exit cleanly), then Redis and its dir. */
+static void
+teardown(void)
+{
+	int i;
+
+	for (i = 0; i < NODES; i++)
+		daemon_stop(&nodes[i]);
+	redis_kill(SIGCONT);
+	redis_kill(SIGKILL);
+	nftw(rd.dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A user logged in on node i. */
+static struct tclient *
+node_user(int i, const char *name)
+{
+	struct tclient *c = tc_connect(&nodes[i], name);
+
+	ck_assert_msg(tc_login(c, name) == 0, "%s could not log in on n%d",
+	    name, i);
+	return (c);
+}
+
+/* A user on node i in room's chat view. */
+static struct tclient *
+node_chatter(int i, const char *name, const char *room)
+{
+	struct tclient *c = node_user(i, name);
+
+	tc_join(c, room, NULL);
+	tc_chat(c, room);
+	return (c);
+}
+
+/* The words in text that start with prefix, in order (at most max). */
+static int
+tokens(const char *text, const char *prefix, char out[][16], int max)
+{
+	const char *p = text;
+	size_t n, plen = strlen(prefix);
+	int count = 0;
+
+	while ((p = strstr(p, prefix)) != NULL && count < max) {
+		n = plen + strspn(p + plen, "abcdefghijklmnopqrstuvwxyz"
+		    "0123456789-");
+		if (n >= 16)
+			n = 15;
+		memcpy(out[count], p, n);
+		out[count][n] = '\0';
+		count++;
+		p += n;
+	}
+	return (count);
+}
+
+/* Without Redis nothing is served; the daemon says so and retries. */
+START_TEST(test_waits_for_redis)
+{
+	char *log;
+	int i;
+
+	redis_kill(SIGKILL);
+	daemon_stop(&nodes[2]);
+	/* Redis comes back in 1.5 s; node 2 must wait for it. */
+	if ((rd.pid = fork()) == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		i = open("/dev/null", O_WRONLY);
+		dup2(i, STDOUT_FILENO);
+		dup2(i, STDERR_FILENO);
+		usleep(1500000);
+		execl(redis_which(), "redis-server", "--port", "0",
+		    "--unixsocket", rd.sock, "--save", "", "--appendonly", "no",
+		    "--dir", rd.dir, "--daemonize", "no", (char *)NULL);
+		_exit(127);
+	}
+	node_start(2, NULL);
+	log = read_file(nodes[2].log);
+	ck_assert_msg(log != NULL && strstr(log, "cannot reach Redis") !=
+	    NULL, "no log line while Redis is away:\n%s", log);
+	ck_assert_msg(strstr(log, "joined the cluster") != NULL,
+	    "no log line when joining:\n%s", log);
+	free(log);
+	redis_wait();
+}
+END_TEST
+
+/* A room is one room: three nodes see the same lines in the same order. */
+START_TEST(test_one_order)
+{
+	struct tclient *c[NODES];
+	char seen[NODES][64][16], all[NODES][16384];
+	const char *names[NODES] = { "alice", "bob", "carol" };
+	long deadline;
+	int i, j, n[NODES];
+
+	for (i = 0; i < NODES; i++)
+		c[i] = node_chatter(i, names[i], "general");
+	for (i = 0; i < NODES - 1; i++)
+		EXPECT(c[i], MSG_NOTICE_JOIN, "carol", "general");
+	for (i = 0; i < NODES; i++)
+		tc_drain(c[i], 200);
+	for (j = 0; j < 10; j++) {
+		for (i = 0; i < NODES; i++)
+			SEND(c[i], "m%c-%d", 'a' + i, j);
+	}
+	deadline = now_ms() + 10000L * t_slow();
+	for (i = 0; i < NODES; i++) {
+		all[i][0] = '\0';
+		n[i] = 0;
+		while (n[i] < 30 && now_ms() < deadline) {
+			tc_drain(c[i], 200);
+			if (c[i]->last != NULL)
+				strncat(all[i], c[i]->last, sizeof all[i] -
+				    strlen(all[i]) - 1);
+			n[i] = tokens(all[i], "]: m", seen[i], 64);
+		}
+		ck_assert_msg(n[i] == 30, "%s saw %d of 30 lines:\n%s",
+		    names[i], n[i], all[i]);
+	}
+	for (i = 1; i < NODES; i++) {
+		for (j = 0; j < 30; j++)
+			ck_assert_msg(strcmp(seen[0][j], seen[i][j]) == 0,
+			    "line %d: %s saw %s, %s saw %s", j, names[0],
+			    seen[0][j], names[i], seen[i][j]);
+	}
+	for (i = 0; i < NODES; i++)
+		tc_close(c[i]);
+}
+END_TEST
+
+/* Names are unique across nodes, regardless of case. */
+START_TEST(test_name_across_nodes)
+{
+	struct tclient *a = node_user(0, "alice");
+	struct tclient *b = tc_connect(&nodes[1], "b");
+
+	EXPECT(b, MSG_NAME_PROMPT);
+	SEND(b, "ALICE");
+	EXPECT(b, MSG_NAME_TAKEN, "ALICE");
+	tc_close(a);
+	/* Given back when alice leaves. */
+	usleep(300000);
+	SEND(b, "ALICE");
+	EXPECT(b, MSG_NAME_OK, "ALICE");
+	tc_close(b);
+}
+END_TEST
+
+/* Several connections on different nodes race for one name: one wins. */
+START_TEST(test_name_race)
+{
+	struct tclient *c[6];
+	char label[16];
+	int i, won = 0, lost = 0;
+
+	for (i = 0; i < 6; i++) {
+		snprintf(label, sizeof label, "racer%d", i);
+		c[i] = tc_connect(&nodes[i % NODES], label);
+		EXPECT(c[i], MSG_NAME_PROMPT);
+	}
+	for (i = 0; i < 6; i++)
+		SEND(c[i], "dave");
+	/* "You are connected as dave" or "The username dave is ...". */
+	for (i = 0; i < 6; i++) {
+		if (tc_expect(c[i], "dave", T_WAIT) != 0)
+			continue;
+		if (strstr(c[i]->last, "connected as") != NULL)
+			won++;
+		else if (strstr(c[i]->last, "username") != NULL)
+			lost++;
+	}
+	ck_assert_msg(won == 1 && lost == 5, "%d won, %d lost", won, lost);
+	for (i = 0; i < 6; i++)
+		tc_close(c[i]);
+}
+END_TEST
+
+/* A node killed with SIGKILL: its names come free within the lease. */
+START_TEST(test_dead_node_names)
+{
+	struct tclient *a = node_user(0, "alice");
+	struct tclient *b;
+	long start, took = 0;
+	int status;
+
+	kill(nodes[0].pid, SIGKILL);
+	waitpid(nodes[0].pid, &status, 0);
+	nodes[0].pid = 0;
+	tc_close(a);
+	start = now_ms();
+	b = tc_connect(&nodes[1], "b");
+	EXPECT(b, MSG_NAME_PROMPT);
+	SEND(b, "alice");
+	EXPECT(b, MSG_NAME_TAKEN, "alice");
+	while (now_ms() - start < (LEASE + 5) * 1000L * t_slow()) {
+		usleep(250000);
+		SEND(b, "alice");
+		ck_assert_msg(tc_expect(b, "alice", T_WAIT) == 0, "no answer");
+		if (strstr(b->last, "connected as") != NULL) {
+			took = now_ms() - start;
+			break;
+		}
+	}
+	ck_assert_msg(took > 0 && took <= (LEASE + 1) * 1000L,
+	    "alice free after %ld ms (lease %d s)", took, LEASE);
+	tc_close(b);
+}
+END_TEST
+
+/*
+ * Redis killed and restarted: local chat goes on, users are told once,
+ * new names wait, and cross-node chat comes back with a notice.
+ */
+START_TEST(test_redis_restart)
+{
+	struct tclient *a = node_chatter(0, "alice", "general");
+	struct tclient *a2 = node_chatter(0, "ann", "general");
+	struct tclient *b = node_chatter(1, "bob", "general");
+	struct tclient *x;
+	long start;
+
+	EXPECT(a, MSG_NOTICE_JOIN, "bob", "general");
+	SEND(b, "before");
+	EXPECT(a, "[bob       ]: before");
+	redis_kill(SIGKILL);
+	ck_assert_msg(tc_expect(a, MSG_CLUSTER_DOWN, T_LINK) == 0,
+	    "alice was not told that other nodes are out of reach");
+	EXPECT(b, MSG_CLUSTER_DOWN);
+	SEND(a, "local only");
+	EXPECT(a2, "[alice     ]: local only");
+	EXPECT_NOT(b, "local only");
+	x = tc_connect(&nodes[0], "x");
+	EXPECT(x, MSG_NAME_PROMPT);
+	SEND(x, "xavier");
+	EXPECT(x, MSG_NAME_UNCHECKED);
+	start = now_ms();
+	redis_start();
+	ck_assert_msg(tc_expect(a, MSG_CLUSTER_BACK, T_LINK) == 0,
+	    "alice was not told that other nodes are back");
+	EXPECT(b, MSG_CLUSTER_BACK);
+	fprintf(stderr, "cluster: chat across nodes %ld ms after Redis came "
+	    "back\n", now_ms() - start);
+	SEND(a, "after");
+	EXPECT(b, "[alice     ]: after");
+	EXPECT(a2, "[alice     ]: after");
+	/* Told once: no second notice. */
+	EXPECT_NOT(a, MSG_CLUSTER_DOWN);
+	SEND(x, "xavier");
+	EXPECT(x, MSG_NAME_OK, "xavier");
+	/* Names held before the outage are claimed again. */
+	x = tc_connect(&nodes[2], "y");
+	EXPECT(x, MSG_NAME_PROMPT);
+	SEND(x, "alice");
+	EXPECT(x, MSG_NAME_TAKEN, "alice");
+	tc_close(x);
+	tc_close(a);
+	tc_close(a2);
+	tc_close(b);
+}
+END_TEST
+
+/* Redis frozen (SIGSTOP) for 10 s: the heartbeat notices; all resumes. */
+START_TEST(test_redis_frozen)
+{
+	struct tclient *a = node_chatter(0, "alice", "general");
+	struct tclient *a2 = node_chatter(0, "ann", "general");
+	struct tclient *b = node_chatter(1, "bob", "general");
+	long start;
+
+	EXPECT(a, MSG_NOTICE_JOIN, "bob", "general");
+	redis_kill(SIGSTOP);
+	start = now_ms();
+	/* Said before anyone knows: heard on this node once it knows. */
+	SEND(a, "into the freeze");
+	ck_assert_msg(tc_expect(a2, "[alice     ]: into the freeze",
+	    T_LINK) == 0, "ann did not hear alice in the freeze");
+	ck_assert_msg(tc_expect(a, MSG_CLUSTER_DOWN, T_LINK) == 0,
+	    "alice was not told that other nodes are out of reach");
+	SEND(a, "local only");
+	EXPECT(a2, "[alice     ]: local only");
+	while (now_ms() - start < 10000)
+		usleep(100000);
+	redis_kill(SIGCONT);
+	ck_assert_msg(tc_expect(a, MSG_CLUSTER_BACK, T_LINK) == 0,
+	    "alice was not told that other nodes are back");
+	EXPECT(b, MSG_CLUSTER_BACK);
+	SEND(b, "thawed");
+	EXPECT(a, "[bob       ]: thawed");
+	tc_close(a);
+	tc_close(a2);
+	tc_close(b);
+}
+END_TEST
+
+/* Redis drops every subscriber: nodes resubscribe and chat goes on. */
+START_TEST(test_pubsub_killed)
+{
+	struct tclient *a = node_chatter(0, "alice", "general");
+	struct tclient *b = node_chatter(1, "bob", "general");
+	redisReply *r;
+
+	EXPECT(a, MSG_NOTICE_JOIN, "bob", "general");
+	r = redis_cmd("CLIENT KILL TYPE pubsub");
+	ck_assert_msg(r != NULL && r->type == REDIS_REPLY_INTEGER &&
+	    r->integer >= NODES, "CLIENT KILL TYPE pubsub: %s",
+	    r != NULL && r->str != NULL ? r->str : "no answer");
+	freeReplyObject(r);
+	ck_assert_msg(tc_expect(a, MSG_CLUSTER_BACK, T_LINK) == 0,
+	    "alice was not told that other nodes are back");
+	SEND(a, "resubscribed");
+	EXPECT(b, "[alice     ]: resubscribed");
+	tc_close(a);
+	tc_close(b);
+}
+END_TEST
+
+/* Whatever Redis saves holds names at most, never chat text. */
+START_TEST(test_no_text_in_redis)
+{
+	struct tclient *a = node_chatter(0, "alice", "general");
+	struct tclient *b = node_chatter(1, "bob", "general");
+	char path[T_PATH + 16], *dump;
+	redisReply *r;
+	long deadline;
+	struct stat sb;
+
+	EXPECT(a, MSG_NOTICE_JOIN, "bob", "general");
+	SEND(a, "zebra-secret-words");
+	EXPECT(b, "zebra-secret-words");
+	r = redis_cmd("BGSAVE");
+	ck_assert_msg(r != NULL && r->type != REDIS_REPLY_ERROR, "BGSAVE");
+	freeReplyObject(r);
+	snprintf(path, sizeof path, "%s/dump.rdb", rd.dir);
+	deadline = now_ms() + 10000L * t_slow();
+	while (stat(path, &sb) != 0 && now_ms() < deadline)
+		usleep(50000);
+	usleep(300000);
+	ck_assert_msg((dump = read_file(path)) != NULL, "no dump.rdb");
+	ck_assert_msg(memmem(dump, sb.st_size, "zebra", 5) == NULL,
+	    "chat text in dump.rdb");
+	ck_assert_msg(memmem(dump, sb.st_size, "alice", 5) != NULL,
+	    "the name lease is not in dump.rdb: is this the right file?");
+	free(dump);
+	tc_close(a);
+	tc_close(b);
+}
+END_TEST
+
+/* chatsockd -t explains a cluster configuration error. */
+START_TEST(test_config_errors)
+{
+	char *dir = test_mkdtemp(), path[T_PATH];
+	const char *argv[] = { getenv("CHATSOCKD"), "-t", "-c", path, NULL };
+	struct run_result r;
+
+	snprintf(path, sizeof path, "%s/c.json", dir);
+	write_file(path, "{\"cluster\": {\"redis\": \"redis.example:6379\", "
+	    "\"node\": \"a\"}}");
+	ck_assert(run_program(argv, NULL, &r) == 0);
+	ck_assert_msg(r.status == 1 && strstr(r.err, path) != NULL &&
+	    strstr(r.err, "\"cluster.redis\"") != NULL &&
+	    strstr(r.err, "unix:/PATH") != NULL, "%s", r.err);
+	run_result_free(&r);
+	write_file(path, "{\"cluster\": {\"redis\": \"127.0.0.1:6379\"}}");
+	ck_assert(run_program(argv, NULL, &r) == 0);
+	ck_assert_msg(r.status == 1 && strstr(r.err, "\"cluster.node\"") !=
+	    NULL && strstr(r.err, "missing") != NULL, "%s", r.err);
+	run_result_free(&r);
+	write_file(path, "{\"clusterLease\": 0}");
+	ck_assert(run_program(argv, NULL, &r) == 0);
+	ck_assert_msg(r.status == 1 && strstr(r.err, "\"clusterLease\"") !=
+	    NULL, "%s", r.err);
+	run_result_free(&r);
+	unlink(path);
+	rmdir(dir);
+	free(dir);
+}
+END_TEST
+
+static Suite *
+cluster_suite(void)
+{
+	Suite *s = suite_create("cluster");
+	TCase *tc;
+
+	tc = tcase_create("config");
+	tcase_add_test(tc, test_config_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("nodes");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_one_order);
+	tcase_add_test(tc, test_name_across_nodes);
+	tcase_add_test(tc, test_name_race);
+	tcase_add_test(tc, test_dead_node_names);
+	tcase_add_test(tc, test_no_text_in_redis);
+	tcase_add_test(tc, test_waits_for_redis);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("outages");
+	tcase_set_timeout(tc, 90);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_redis_restart);
+	tcase_add_test(tc, test_redis_frozen);
+	tcase_add_test(tc, test_pubsub_killed);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	if (redis_which() == NULL)
+		return (77);
+	return (run_suite(cluster_suite()));
+}
