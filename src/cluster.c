@@ -91,7 +91,7 @@ struct cluster_req {
 struct cluster_claim {
 	TAILQ_ENTRY(cluster_claim) entry;
 	struct client	*c;		/* NULL once c went away */
-	void		(*cb)(struct client *, int);
+	void		(*cb)(struct client *, int, const char *);
 	char		 name[USERNAME_LIMIT_MAX + 1];
 };
 TAILQ_HEAD(cluster_claims, cluster_claim);
@@ -918,7 +918,7 @@ cluster_name_key(char *buf, size_t size, const char *name)
 /* SET NX PX: the name is ours for a lease, or someone else's. */
 void
 cluster_name_claim(struct client *c, const char *name,
-    void (*cb)(struct client *, int))
+    void (*cb)(struct client *, int, const char *))
 {
 	char key[sizeof CLUSTER_NAMES + USERNAME_LIMIT_MAX], ms[16];
 	const char *argv[6];
@@ -944,7 +944,7 @@ cluster_name_claim(struct client *c, const char *name,
 	if (cluster_command(cluster_claim_cb, k, 6, argv, argvlen) != 0) {
 		TAILQ_REMOVE(&cl.claims, k, entry);
 		free(k);
-		cb(c, CLUSTER_CLAIM_UNCHECKED);
+		cb(c, CLUSTER_CLAIM_UNCHECKED, name);
 	}
 }
 
@@ -963,7 +963,7 @@ cluster_claim_cb(redisReply *reply, void *arg)
 	else
 		result = CLUSTER_CLAIM_TAKEN;
 	if (k->c != NULL)
-		k->cb(k->c, result);
+		k->cb(k->c, result, k->name);
 	else if (result == CLUSTER_CLAIM_OK)
 		cluster_release(k->name);
 	free(k);

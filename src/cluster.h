@@ -30,11 +30,11 @@ int	 cluster_up(void);
 int	 cluster_room_publish(struct room *r, const char *sender,
 	     const char *text);
 /*
- * Claim name for c across the cluster; cb(c, result) follows unless c goes
- * away first (cluster_client_gone).
+ * Claim name for c across the cluster; cb(c, result, name) follows unless
+ * c goes away first (cluster_client_gone).
  */
 void	 cluster_name_claim(struct client *c, const char *name,
-	     void (*cb)(struct client *, int));
+	     void (*cb)(struct client *, int, const char *));
 /* c is going away: forget its claim, give its name back. */
 void	 cluster_client_gone(struct client *c);
 /* One line about the link's state for the log and chatsockctl. */

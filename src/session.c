@@ -33,7 +33,8 @@ static void	session_box(struct client *c, const char *text);
 static int	session_flood_ok(struct client *c);
 static void	session_naming(struct client *c, char *line, size_t len);
 static void	session_named(struct client *c, const char *name);
-static void	session_claimed(struct client *c, int result);
+static void	session_claimed(struct client *c, int result,
+		    const char *name);
 static void	session_command(struct client *c, char *line, size_t len);
 static void	session_chat(struct client *c, char *line, size_t len);
 static void	session_quitting(struct client *c, char *line, size_t len);
@@ -397,7 +398,6 @@ session_naming(struct client *c, char *line, size_t len)
 			event_free(c->timer);
 			c->timer = NULL;
 		}
-		snprintf(c->name, sizeof c->name, "%s", line);
 		client_hold_read(c);
 		cluster_name_claim(c, line, session_claimed);
 		return;
@@ -405,15 +405,13 @@ session_naming(struct client *c, char *line, size_t len)
 	session_refuse(c, why);
 }
 
-/* Redis answered a name claim (c->name holds the name meanwhile). */
+/* Redis answered the claim of name for c. */
 static void
-session_claimed(struct client *c, int result)
+session_claimed(struct client *c, int result, const char *name)
 {
 	struct timeval tv = { server.cfg->name_timeout, 0 };
-	char name[USERNAME_LIMIT_MAX + 1], why[160];
+	char why[160];
 
-	snprintf(name, sizeof name, "%s", c->name);
-	c->name[0] = '\0';
 	if (result == CLUSTER_CLAIM_OK && client_find(name) == NULL) {
 		session_named(c, name);
 		client_release_read(c, 0);
