@@ -50,6 +50,7 @@
 #define CLUSTER_ROOMS		CLUSTER_PREFIX "room:"
 #define CLUSTER_NODES		CLUSTER_PREFIX "node:"
 #define CLUSTER_NAMES		CLUSTER_PREFIX "name:"
+#define CLUSTER_SEATS		CLUSTER_PREFIX "seats:"
 #define CLUSTER_REFRESH_BATCH	500	/* names per lease refresh script */
 
 /* Envelope types. */
@@ -87,12 +88,15 @@ struct cluster_req {
 	size_t		 bytes;
 };
 
-/* A name claim waiting for its SET NX. */
+/* A name claim waiting for its SET NX, or a seat for its script. */
 struct cluster_claim {
 	TAILQ_ENTRY(cluster_claim) entry;
 	struct client	*c;		/* NULL once c went away */
 	void		(*cb)(struct client *, int, const char *);
+	void		(*seat_cb)(struct client *, int, unsigned,
+			    const char *);
 	char		 name[USERNAME_LIMIT_MAX + 1];
+	char		 room[ROOM_NAME_MAX + 1];
 };
 TAILQ_HEAD(cluster_claims, cluster_claim);
 
@@ -166,6 +170,37 @@ static const char cluster_release_lua[] =
 	"end "
 	"return 0";
 
+/*
+ * Lua: a seat in a room with a limit, held exactly across the cluster.
+ * Seats are scored by expiry (Redis time): drop the expired, keep ours,
+ * refuse past the limit (answer: seats taken), else add ours (answer -1).
+ */
+static const char cluster_seat_lua[] =
+	"local t = redis.call('TIME') "
+	"local now = t[1] * 1000 + math.floor(t[2] / 1000) "
+	"redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now) "
+	"local exp = now + tonumber(ARGV[3]) "
+	"if redis.call('ZSCORE', KEYS[1], ARGV[1]) then "
+	"  redis.call('ZADD', KEYS[1], exp, ARGV[1]) return -1 end "
+	"local n = redis.call('ZCARD', KEYS[1]) "
+	"if n >= tonumber(ARGV[2]) then return n end "
+	"redis.call('ZADD', KEYS[1], exp, ARGV[1]) "
+	"redis.call('PEXPIRE', KEYS[1], ARGV[3]) "
+	"return -1";
+
+/* Lua: keep (or, after an outage, take back) the seats of our members. */
+static const char cluster_seats_refresh_lua[] =
+	"local t = redis.call('TIME') "
+	"local exp = t[1] * 1000 + math.floor(t[2] / 1000) + "
+	"  tonumber(ARGV[1]) "
+	"for i = 2, #ARGV do redis.call('ZADD', KEYS[1], exp, ARGV[i]) end "
+	"redis.call('PEXPIRE', KEYS[1], ARGV[1]) "
+	"return 0";
+
+/* Lua: give a seat back. */
+static const char cluster_seat_release_lua[] =
+	"return redis.call('ZREM', KEYS[1], ARGV[1])";
+
 static void	cluster_connect(void);
 static redisAsyncContext *cluster_open(void);
 static void	cluster_fail(const char *fmt, ...)
@@ -201,6 +236,9 @@ static void	cluster_release(const char *name);
 static void	cluster_refresh(void);
 static void	cluster_refresh_reply_cb(redisReply *reply, void *arg);
 static long	cluster_ms_since(const struct timeval *tv);
+static void	cluster_seat_key(char *buf, size_t size, const char *room);
+static void	cluster_seat_cb(redisReply *reply, void *arg);
+static void	cluster_seats_refresh(void);
 static void	cluster_land(int deliver);
 
 /* Milliseconds from tv to the loop's cached now. */
@@ -548,6 +586,7 @@ cluster_check_up(void)
 	log_info("cluster: node %s rejoined the cluster after %ld.%03ld s",
 	    cl.node, down / 1000, down % 1000);
 	cluster_refresh();
+	cluster_seats_refresh();
 	cluster_tell_rooms(MSG_CLUSTER_BACK);
 }
 
@@ -587,8 +626,10 @@ cluster_refresh_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (cl.phase == CLUSTER_UP)
+	if (cl.phase == CLUSTER_UP) {
 		cluster_refresh();
+		cluster_seats_refresh();
+	}
 }
 
 /* hiredis: the reply to a command sent by cluster_command (NULL: gone). */
@@ -956,6 +997,9 @@ cluster_claim_cb(redisReply *reply, void *arg)
 	int result;
 
 	TAILQ_REMOVE(&cl.claims, k, entry);
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+		log_warnx("cluster: name claim: %.*s", (int)reply->len,
+		    reply->str);
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
 		result = CLUSTER_CLAIM_UNCHECKED;
 	else if (reply->type == REDIS_REPLY_STATUS)
@@ -1001,6 +1045,7 @@ cluster_client_gone(struct client *c)
 		if (k->c == c)
 			k->c = NULL;
 	}
+	/* (Its seat went with room_leave, before.) */
 	if (c->name[0] != '\0' && cl.phase == CLUSTER_UP)
 		cluster_release(c->name);
 }
@@ -1087,4 +1132,151 @@ cluster_refresh_reply_cb(redisReply *reply, void *arg)
 		}
 	}
 	free(b);
+}
+
+/* "chatsock:seats:" and the room name folded to lower case. */
+static void
+cluster_seat_key(char *buf, size_t size, const char *room)
+{
+	size_t i;
+
+	snprintf(buf, size, CLUSTER_SEATS "%s", room);
+	for (i = sizeof CLUSTER_SEATS - 1; buf[i] != '\0'; i++)
+		buf[i] = tolower((unsigned char)buf[i]);
+}
+
+/* One script call: a seat in r for c, or how many seats are taken. */
+void
+cluster_seat_claim(struct client *c, struct room *r,
+    void (*cb)(struct client *, int, unsigned, const char *))
+{
+	char key[sizeof CLUSTER_SEATS + ROOM_NAME_MAX], member[256];
+	char limit[16], ms[16];
+	const char *argv[7];
+	size_t argvlen[7];
+	struct cluster_claim *k;
+	int i;
+
+	k = xcalloc(1, sizeof *k);
+	k->c = c;
+	k->seat_cb = cb;
+	snprintf(k->name, sizeof k->name, "%s", c->name);
+	snprintf(k->room, sizeof k->room, "%s", r->name);
+	cluster_seat_key(key, sizeof key, r->name);
+	snprintf(member, sizeof member, "%s:%s", cl.owner, c->name);
+	snprintf(limit, sizeof limit, "%u", r->limit);
+	snprintf(ms, sizeof ms, "%u", cl.lease_ms);
+	argv[0] = "EVAL";
+	argv[1] = cluster_seat_lua;
+	argv[2] = "1";
+	argv[3] = key;
+	argv[4] = member;
+	argv[5] = limit;
+	argv[6] = ms;
+	for (i = 0; i < 7; i++)
+		argvlen[i] = strlen(argv[i]);
+	TAILQ_INSERT_TAIL(&cl.claims, k, entry);
+	if (cluster_command(cluster_seat_cb, k, 7, argv, argvlen) != 0) {
+		TAILQ_REMOVE(&cl.claims, k, entry);
+		free(k);
+		cb(c, CLUSTER_CLAIM_UNCHECKED, 0, r->name);
+	}
+}
+
+/* The seat script answered: -1 seated, else the seats taken. */
+static void
+cluster_seat_cb(redisReply *reply, void *arg)
+{
+	struct cluster_claim *k = arg;
+	struct room *r;
+	int result;
+	unsigned n = 0;
+
+	TAILQ_REMOVE(&cl.claims, k, entry);
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+		log_warnx("cluster: seat script: %.*s", (int)reply->len,
+		    reply->str);
+	if (reply == NULL || reply->type != REDIS_REPLY_INTEGER)
+		result = CLUSTER_CLAIM_UNCHECKED;
+	else if (reply->integer < 0)
+		result = CLUSTER_CLAIM_OK;
+	else {
+		result = CLUSTER_CLAIM_TAKEN;
+		n = (unsigned)reply->integer;
+	}
+	if (k->c != NULL)
+		k->seat_cb(k->c, result, n, k->room);
+	else if (result == CLUSTER_CLAIM_OK &&
+	    (r = room_find(k->room)) != NULL)
+		cluster_seat_release(r, k->name);
+	free(k);
+}
+
+/* ZREM our member from the room's seats (else its lease ends it). */
+void
+cluster_seat_release(struct room *r, const char *name)
+{
+	char key[sizeof CLUSTER_SEATS + ROOM_NAME_MAX], member[256];
+	const char *argv[5];
+	size_t argvlen[5];
+	int i;
+
+	if (cl.phase != CLUSTER_UP || r->limit == 0 || r->peer[0] != NULL)
+		return;
+	cluster_seat_key(key, sizeof key, r->name);
+	snprintf(member, sizeof member, "%s:%s", cl.owner, name);
+	argv[0] = "EVAL";
+	argv[1] = cluster_seat_release_lua;
+	argv[2] = "1";
+	argv[3] = key;
+	argv[4] = member;
+	for (i = 0; i < 5; i++)
+		argvlen[i] = strlen(argv[i]);
+	cluster_command(NULL, NULL, 5, argv, argvlen);
+}
+
+/* Each room with a limit and members here: their seats live on. */
+static void
+cluster_seats_refresh(void)
+{
+	char key[sizeof CLUSTER_SEATS + ROOM_NAME_MAX], ms[16];
+	char (*members)[256];
+	const char **argv;
+	size_t *argvlen;
+	struct client *m;
+	struct room *r;
+	unsigned n, i;
+
+	snprintf(ms, sizeof ms, "%u", cl.lease_ms);
+	members = xcalloc(CLUSTER_REFRESH_BATCH, sizeof *members);
+	argv = xcalloc(CLUSTER_REFRESH_BATCH + 5, sizeof *argv);
+	argvlen = xcalloc(CLUSTER_REFRESH_BATCH + 5, sizeof *argvlen);
+	TAILQ_FOREACH(r, &rooms, entry) {
+		if (r->limit == 0 || r->nmembers == 0)
+			continue;
+		cluster_seat_key(key, sizeof key, r->name);
+		m = TAILQ_FIRST(&r->members);
+		while (m != NULL) {
+			for (n = 0; m != NULL && n < CLUSTER_REFRESH_BATCH;
+			    m = TAILQ_NEXT(m, member))
+				snprintf(members[n++], sizeof members[0],
+				    "%s:%s", cl.owner, m->name);
+			argv[0] = "EVAL";
+			argv[1] = cluster_seats_refresh_lua;
+			argv[2] = "1";
+			argv[3] = key;
+			argv[4] = ms;
+			for (i = 0; i < n; i++)
+				argv[5 + i] = members[i];
+			for (i = 0; i < n + 5; i++)
+				argvlen[i] = strlen(argv[i]);
+			if (cluster_command(NULL, NULL, n + 5, argv,
+			    argvlen) != 0)
+				goto out;
+		}
+	}
+out:
+	free(members);
+	free(argv);
+	free(argvlen);
 }

@@ -35,7 +35,15 @@ int	 cluster_room_publish(struct room *r, const char *sender,
  */
 void	 cluster_name_claim(struct client *c, const char *name,
 	     void (*cb)(struct client *, int, const char *));
-/* c is going away: forget its claim, give its name back. */
+/*
+ * Take a seat for c in room r (it has a limit) across the cluster;
+ * cb(c, result, seats taken, room name) follows unless c goes away first.
+ */
+void	 cluster_seat_claim(struct client *c, struct room *r,
+	     void (*cb)(struct client *, int, unsigned, const char *));
+/* c leaves room r: its seat is free for any node. */
+void	 cluster_seat_release(struct room *r, const char *name);
+/* c is going away: forget its claims, give its name back. */
 void	 cluster_client_gone(struct client *c);
 /* One line about the link's state for the log and chatsockctl. */
 const char *cluster_state(void);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "cluster.h"
 #include "cmd.h"
 #include "config.h"
 #include "guard.h"
@@ -24,7 +25,9 @@ struct cmd_join_wait {
 	char			 name[ROOM_NAME_MAX + 2];
 };
 
-static void	cmd_join_enter(struct client *c, struct room *r);
+static int	cmd_join_enter(struct client *c, struct room *r);
+static void	cmd_join_seated(struct client *c, int result, unsigned seats,
+		    const char *name);
 static void	cmd_join_checked(int result, void *arg);
 
 /* :rooms: public rooms with their fill and description. */
@@ -59,20 +62,52 @@ cmd_rooms(struct client *c, int argc, char **argv)
 		client_line(c, MSG_ROOMS_NONE);
 }
 
-/* Into r, unless c is there already or r is full. */
-static void
+/*
+ * Into r, unless c is there already or r is full. In a cluster, a room
+ * with a limit asks Redis for a seat: input waits, and 1 says that
+ * cmd_join_seated will prompt and read again.
+ */
+static int
 cmd_join_enter(struct client *c, struct room *r)
 {
 	if (c->room == r) {
 		client_printf(c, MSG_ALREADY_IN, r->name);
-		return;
+		return (0);
 	}
 	if (room_full(r)) {
 		client_printf(c, MSG_ROOM_FULL, r->name, r->nmembers, r->limit);
-		return;
+		return (0);
+	}
+	if (r->limit > 0 && cluster_enabled()) {
+		client_hold_read(c);
+		cluster_seat_claim(c, r, cmd_join_seated);
+		return (1);
 	}
 	room_join(c, r);
 	client_printf(c, MSG_JOINED, r->name);
+	return (0);
+}
+
+/* Redis answered a seat claim for room name. */
+static void
+cmd_join_seated(struct client *c, int result, unsigned seats,
+    const char *name)
+{
+	struct room *r = room_find(name);
+
+	if (r == NULL)
+		client_printf(c, MSG_JOIN_REFUSED, name);
+	else if (result == CLUSTER_CLAIM_OK) {
+		if (c->room != r) {
+			room_join(c, r);
+			client_printf(c, MSG_JOINED, r->name);
+		}
+	} else if (result == CLUSTER_CLAIM_TAKEN)
+		client_printf(c, MSG_ROOM_FULL, r->name, seats, r->limit);
+	else
+		client_printf(c, MSG_ROOM_UNCHECKED, r->name);
+	client_prompt(c);
+	client_release_read(c, 0);
 }
 
 /*
@@ -134,8 +169,10 @@ cmd_join_checked(int result, void *arg)
 	wait = 0;
 	if (result == VERIFY_RIGHT && r != NULL) {
 		guard_done(&w->ticket, GUARD_RIGHT, r->name);
-		if (!(c->flags & CLIENT_CLOSING))
-			cmd_join_enter(c, r);
+		if (!(c->flags & CLIENT_CLOSING) && cmd_join_enter(c, r)) {
+			free(w);
+			return;
+		}
 	} else {
 		wait = guard_done(&w->ticket, GUARD_WRONG,
 		    r != NULL ? r->name : NULL);

@@ -124,6 +124,8 @@
 				"may have been missed meanwhile."
 #define MSG_NAME_UNCHECKED	"Names cannot be checked across the cluster " \
 				"right now: try again in a moment."
+#define MSG_ROOM_UNCHECKED	"Cannot join %s right now: its limit cannot " \
+				"be checked across the cluster."
 #define MSG_NAME_LOST		"*** Your name was taken on another node " \
 				"while this one was out of reach. Goodbye."
 

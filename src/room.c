@@ -300,6 +300,7 @@ room_remove(struct client *c)
 	TAILQ_REMOVE(&r->members, c, member);
 	r->nmembers--;
 	c->room = NULL;
+	cluster_seat_release(r, c->name);
 	return (r);
 }
 

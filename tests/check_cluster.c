@@ -31,6 +31,8 @@
 #define LEASE		3	/* clusterLease in these tests, seconds */
 /* Link down noticed (heartbeat), reconnect backoff, with a margin. */
 #define T_LINK		(8000 * t_slow())
+#define ROOMS		"\"rooms\": {\"general\": {}, \"random\": {}, " \
+			"\"pair\": {\"limit\": 2}}"
 
 /* The Redis of the running test. */
 static struct {
@@ -177,7 +179,7 @@ setup(void)
 	snprintf(rd.sock, sizeof rd.sock, "%s/redis.sock", rd.dir);
 	redis_start();
 	for (i = 0; i < NODES; i++)
-		node_start(i, NULL);
+		node_start(i, ROOMS);
 }
 
 /* nftw callback: remove one entry. */
@@ -267,7 +269,7 @@ START_TEST(test_waits_for_redis)
 		    "--dir", rd.dir, "--daemonize", "no", (char *)NULL);
 		_exit(127);
 	}
-	node_start(2, NULL);
+	node_start(2, ROOMS);
 	log = read_file(nodes[2].log);
 	ck_assert_msg(log != NULL && strstr(log, "cannot reach Redis") !=
 	    NULL, "no log line while Redis is away:\n%s", log);
@@ -366,6 +368,31 @@ START_TEST(test_name_race)
 	ck_assert_msg(won == 1 && lost == 5, "%d won, %d lost", won, lost);
 	for (i = 0; i < 6; i++)
 		tc_close(c[i]);
+}
+END_TEST
+
+/* A room limit of 2 holds across three nodes; a seat given back is free. */
+START_TEST(test_room_limit)
+{
+	struct tclient *a = node_user(0, "alice");
+	struct tclient *b = node_user(1, "bob");
+	struct tclient *c = node_user(2, "carol");
+
+	tc_join(a, "pair", NULL);
+	tc_join(b, "pair", NULL);
+	SEND(c, ":join pair");
+	EXPECT(c, MSG_ROOM_FULL, "pair", 2u, 2u);
+	SEND(a, ":close");
+	EXPECT(a, MSG_LEFT_ROOM, "pair");
+	tc_join(c, "pair", NULL);
+	SEND(a, ":join pair");
+	EXPECT(a, MSG_ROOM_FULL, "pair", 2u, 2u);
+	/* A user who goes away frees the seat too. */
+	tc_close(b);
+	usleep(300000);
+	tc_join(a, "pair", NULL);
+	tc_close(a);
+	tc_close(c);
 }
 END_TEST
 
@@ -501,6 +528,8 @@ START_TEST(test_pubsub_killed)
 	freeReplyObject(r);
 	ck_assert_msg(tc_expect(a, MSG_CLUSTER_BACK, T_LINK) == 0,
 	    "alice was not told that other nodes are back");
+	ck_assert_msg(tc_expect(b, MSG_CLUSTER_BACK, T_LINK) == 0,
+	    "bob was not told that other nodes are back");
 	SEND(a, "resubscribed");
 	EXPECT(b, "[alice     ]: resubscribed");
 	tc_close(a);
@@ -587,6 +616,7 @@ cluster_suite(void)
 	tcase_add_test(tc, test_one_order);
 	tcase_add_test(tc, test_name_across_nodes);
 	tcase_add_test(tc, test_name_race);
+	tcase_add_test(tc, test_room_limit);
 	tcase_add_test(tc, test_dead_node_names);
 	tcase_add_test(tc, test_no_text_in_redis);
 	tcase_add_test(tc, test_waits_for_redis);
