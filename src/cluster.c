@@ -43,12 +43,13 @@
 #include "messages.h"
 #include "room.h"
 #include "server.h"
+#include "strmap.h"
 #include "xmalloc.h"
 
 #define CLUSTER_VERSION		1
 #define CLUSTER_PREFIX		"chatsock:"
 #define CLUSTER_ROOMS		CLUSTER_PREFIX "room:"
-#define CLUSTER_NODES		CLUSTER_PREFIX "node:"
+#define CLUSTER_NODES		CLUSTER_PREFIX "nodes"
 #define CLUSTER_NAMES		CLUSTER_PREFIX "name:"
 #define CLUSTER_SEATS		CLUSTER_PREFIX "seats:"
 #define CLUSTER_REFRESH_BATCH	500	/* names per lease refresh script */
@@ -57,8 +58,39 @@
 enum cluster_type {
 	CLUSTER_SAY = 1,	/* sender said payload in room target */
 	CLUSTER_NOTICE,		/* a server line (payload) for room target */
-	CLUSTER_BEAT,		/* a node's heartbeat on its own channel */
+	CLUSTER_BEAT,		/* a node's heartbeat and counts */
+	CLUSTER_HELLO,		/* a node (re)joined: send it your users */
+	CLUSTER_USERS,		/* part of a node's user list (target: b, e) */
+	CLUSTER_USER_ON,	/* sender got a name (payload "R": registered) */
+	CLUSTER_USER_OFF,	/* sender went away */
+	CLUSTER_USER_ROOM,	/* sender is now in room target ("": none) */
+	CLUSTER_BROADCAST,	/* an operator's notice (payload) for all */
+	CLUSTER_KICK,		/* disconnect sender with payload as last words */
 };
+
+/* A user on another node, as its node told us. */
+struct cluster_user {
+	TAILQ_ENTRY(cluster_user) entry;
+	struct cluster_node	*node;
+	char			 name[USERNAME_LIMIT_MAX + 1];
+	char			 room[ROOM_NAME_MAX + 1];
+	int			 registered;
+};
+TAILQ_HEAD(cluster_users, cluster_user);
+
+/* Another node, from its heartbeats. */
+struct cluster_node {
+	TAILQ_ENTRY(cluster_node) entry;
+	char			 name[CLUSTER_NODE_MAX + 1];
+	struct timeval		 seen;
+	unsigned		 users;		/* as it counts them */
+	unsigned		 clients;
+	unsigned long long	 messages;
+	long long		 uptime;
+	struct cluster_users	 list;
+	unsigned		 listed;
+};
+TAILQ_HEAD(cluster_nodes, cluster_node);
 
 enum cluster_phase {
 	CLUSTER_OFF,		/* no "cluster" key, or stopped */
@@ -129,7 +161,9 @@ static struct {
 	char			*password;
 	char			*node;
 	char			*owner;		/* node:boot, the lease value */
-	char			*node_channel;
+	char			*node_channel;	/* every node's */
+	struct cluster_nodes	 nodes;		/* the others */
+	struct strmap		*remote;	/* name -> cluster_user */
 	unsigned		 lease_ms;
 	redisAsyncContext	*cmd;
 	redisAsyncContext	*sub;
@@ -240,6 +274,17 @@ static void	cluster_seat_key(char *buf, size_t size, const char *room);
 static void	cluster_seat_cb(redisReply *reply, void *arg);
 static void	cluster_seats_refresh(void);
 static void	cluster_land(int deliver);
+static void	cluster_forget_nodes(void);
+static void	cluster_forget_node(struct cluster_node *n);
+static struct cluster_node *cluster_node_get(const char *name, int create);
+static void	cluster_presence(const struct cluster_msg *m, const char *node,
+		    const char *sender, const char *target, const char *text);
+static void	cluster_snapshot(void);
+static void	cluster_user_set(struct cluster_node *n, const char *name,
+		    const char *room, int registered);
+static void	cluster_user_del(struct cluster_node *n, const char *name);
+static const char *cluster_user_room(const struct client *c);
+static void	cluster_user_event(unsigned type, const struct client *c);
 
 /* Milliseconds from tv to the loop's cached now. */
 static long
@@ -274,7 +319,9 @@ cluster_start(const struct config *cfg, void (*ready)(void))
 	gettimeofday(&tv, NULL);
 	xasprintf(&cl.owner, "%s:%lx%05lx:%ld", cl.node, (long)tv.tv_sec,
 	    (long)tv.tv_usec, (long)getpid());
-	xasprintf(&cl.node_channel, CLUSTER_NODES "%s", cl.node);
+	cl.node_channel = xstrdup(CLUSTER_NODES);
+	TAILQ_INIT(&cl.nodes);
+	cl.remote = strmap_new(1);
 	cl.lease_ms = cfg->cluster_lease * 1000;
 	srandom(tv.tv_usec ^ getpid());
 	cl.connect_timer = evtimer_new(server.base, cluster_connect_timeout_cb,
@@ -317,6 +364,8 @@ cluster_stop(void)
 		free(k);
 	}
 	cluster_land(0);
+	cluster_forget_nodes();
+	strmap_free(cl.remote);
 	event_free(cl.connect_timer);
 	event_free(cl.retry_timer);
 	event_free(cl.teardown);
@@ -441,6 +490,7 @@ cluster_fail(const char *fmt, ...)
 		event_base_gettimeofday_cached(server.base, &cl.down_since);
 		cl.phase = CLUSTER_DOWN;
 		cluster_land(1);
+		cluster_forget_nodes();
 		cluster_tell_rooms(MSG_CLUSTER_DOWN);
 	} else if (!cl.joined)
 		log_warnx("cluster: cannot reach Redis at %s: %s; serving "
@@ -574,6 +624,8 @@ cluster_check_up(void)
 	cl.backoff_ms = 0;
 	cl.why[0] = '\0';
 	event_base_gettimeofday_cached(server.base, &cl.last_echo);
+	cluster_publish(cl.node_channel, CLUSTER_HELLO, "", "", "", 0);
+	cluster_snapshot();
 	if (!cl.joined) {
 		cl.joined = 1;
 		log_info("cluster: node %s joined the cluster via %s", cl.node,
@@ -606,6 +658,9 @@ cluster_tell_rooms(const char *line)
 static void
 cluster_beat_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct cluster_node *n, *next;
+	char counts[128];
+
 	(void)fd;
 	(void)what;
 	(void)arg;
@@ -616,7 +671,20 @@ cluster_beat_cb(evutil_socket_t fd, short what, void *arg)
 		    CLUSTER_BEAT_DEAD_MS);
 		return;
 	}
-	cluster_publish(cl.node_channel, CLUSTER_BEAT, "", "", "", 0);
+	snprintf(counts, sizeof counts, "%u %u %llu %lld", server.nusers,
+	    server.nclients, (unsigned long long)server.stats.messages,
+	    (long long)(server_now() - server.started));
+	cluster_publish(cl.node_channel, CLUSTER_BEAT, "", "", counts,
+	    strlen(counts));
+	/* Nodes not heard for a lease are gone, their users with them. */
+	for (n = TAILQ_FIRST(&cl.nodes); n != NULL; n = next) {
+		next = TAILQ_NEXT(n, entry);
+		if (cluster_ms_since(&n->seen) > (long)cl.lease_ms) {
+			log_info("cluster: node %s is gone (silent for %u s)",
+			    n->name, cl.lease_ms / 1000);
+			cluster_forget_node(n);
+		}
+	}
 }
 
 /* Every third of a lease: keep our names. */
@@ -907,15 +975,17 @@ cluster_deliver(const struct cluster_msg *m)
 	struct cluster_flight *f;
 	struct room *r;
 
-	if (m->type == CLUSTER_BEAT) {
-		if (m->originlen == strlen(cl.node) &&
-		    memcmp(m->origin, cl.node, m->originlen) == 0)
-			event_base_gettimeofday_cached(server.base,
-			    &cl.last_echo);
+	char node[CLUSTER_NODE_MAX + 1];
+	int self;
+
+	self = m->originlen == strlen(cl.node) &&
+	    memcmp(m->origin, cl.node, m->originlen) == 0;
+	if (m->type == CLUSTER_BEAT && self) {
+		event_base_gettimeofday_cached(server.base, &cl.last_echo);
 		return;
 	}
 	if (m->targetlen >= sizeof target || m->senderlen >= sizeof sender ||
-	    m->payloadlen >= sizeof text)
+	    m->payloadlen >= sizeof text || m->originlen >= sizeof node)
 		return;
 	memcpy(target, m->target, m->targetlen);
 	target[m->targetlen] = '\0';
@@ -923,6 +993,13 @@ cluster_deliver(const struct cluster_msg *m)
 	sender[m->senderlen] = '\0';
 	memcpy(text, m->payload, m->payloadlen);
 	text[m->payloadlen] = '\0';
+	memcpy(node, m->origin, m->originlen);
+	node[m->originlen] = '\0';
+	if (m->type >= CLUSTER_BEAT) {
+		if (!self && memchr(text, '\0', m->payloadlen) == NULL)
+			cluster_presence(m, node, sender, target, text);
+		return;
+	}
 	if (m->originlen == strlen(cl.node) &&
 	    memcmp(m->origin, cl.node, m->originlen) == 0) {
 		/* Ours, back: no longer on the way. */
@@ -1046,8 +1123,10 @@ cluster_client_gone(struct client *c)
 			k->c = NULL;
 	}
 	/* (Its seat went with room_leave, before.) */
-	if (c->name[0] != '\0' && cl.phase == CLUSTER_UP)
+	if (c->name[0] != '\0' && cl.phase == CLUSTER_UP) {
 		cluster_release(c->name);
+		cluster_user_event(CLUSTER_USER_OFF, c);
+	}
 }
 
 /*
@@ -1279,4 +1358,310 @@ out:
 	free(members);
 	free(argv);
 	free(argvlen);
+}
+
+/* Every other node and its users are forgotten (the link went down). */
+static void
+cluster_forget_nodes(void)
+{
+	struct cluster_node *n;
+
+	while ((n = TAILQ_FIRST(&cl.nodes)) != NULL)
+		cluster_forget_node(n);
+}
+
+/* One node and its users are forgotten. */
+static void
+cluster_forget_node(struct cluster_node *n)
+{
+	struct cluster_user *u;
+
+	while ((u = TAILQ_FIRST(&n->list)) != NULL) {
+		TAILQ_REMOVE(&n->list, u, entry);
+		if (strmap_get(cl.remote, u->name) == u)
+			strmap_del(cl.remote, u->name);
+		free(u);
+	}
+	TAILQ_REMOVE(&cl.nodes, n, entry);
+	free(n);
+}
+
+/* The node called name, made if create and unknown. */
+static struct cluster_node *
+cluster_node_get(const char *name, int create)
+{
+	struct cluster_node *n;
+
+	TAILQ_FOREACH(n, &cl.nodes, entry) {
+		if (strcmp(n->name, name) == 0)
+			return (n);
+	}
+	if (!create)
+		return (NULL);
+	n = xcalloc(1, sizeof *n);
+	snprintf(n->name, sizeof n->name, "%s", name);
+	TAILQ_INIT(&n->list);
+	TAILQ_INSERT_TAIL(&cl.nodes, n, entry);
+	log_info("cluster: node %s is up", name);
+	return (n);
+}
+
+/* Add or update a user of node n (room "" for none). */
+static void
+cluster_user_set(struct cluster_node *n, const char *name, const char *room,
+    int registered)
+{
+	struct cluster_user *u;
+
+	if (name[0] == '\0' || strlen(name) > USERNAME_LIMIT_MAX ||
+	    strlen(room) > ROOM_NAME_MAX)
+		return;
+	if ((u = strmap_get(cl.remote, name)) != NULL && u->node != n) {
+		/* Moved nodes (a lease ran out): the newest word wins. */
+		TAILQ_REMOVE(&u->node->list, u, entry);
+		u->node->listed--;
+		strmap_del(cl.remote, name);
+		free(u);
+		u = NULL;
+	}
+	if (u == NULL) {
+		u = xcalloc(1, sizeof *u);
+		u->node = n;
+		snprintf(u->name, sizeof u->name, "%s", name);
+		TAILQ_INSERT_TAIL(&n->list, u, entry);
+		n->listed++;
+		strmap_set(cl.remote, u->name, u);
+	}
+	snprintf(u->room, sizeof u->room, "%s", room);
+	if (registered >= 0)
+		u->registered = registered;
+}
+
+/* A user of node n went away. */
+static void
+cluster_user_del(struct cluster_node *n, const char *name)
+{
+	struct cluster_user *u;
+
+	if ((u = strmap_get(cl.remote, name)) == NULL || u->node != n)
+		return;
+	TAILQ_REMOVE(&n->list, u, entry);
+	n->listed--;
+	strmap_del(cl.remote, name);
+	free(u);
+}
+
+/* Another node speaks about itself, its users, or to everyone. */
+static void
+cluster_presence(const struct cluster_msg *m, const char *node,
+    const char *sender, const char *target, const char *text)
+{
+	struct cluster_node *n;
+	struct cluster_user *u;
+	struct client *c;
+	char *line, *tab, *next, *room;
+
+	n = cluster_node_get(node, 1);
+	event_base_gettimeofday_cached(server.base, &n->seen);
+	switch (m->type) {
+	case CLUSTER_BEAT:
+		sscanf(text, "%u %u %llu %lld", &n->users, &n->clients,
+		    &n->messages, &n->uptime);
+		break;
+	case CLUSTER_HELLO:
+		cluster_snapshot();
+		break;
+	case CLUSTER_USERS:
+		if (strchr(target, 'b') != NULL) {
+			while ((u = TAILQ_FIRST(&n->list)) != NULL) {
+				TAILQ_REMOVE(&n->list, u, entry);
+				if (strmap_get(cl.remote, u->name) == u)
+					strmap_del(cl.remote, u->name);
+				free(u);
+			}
+			n->listed = 0;
+		}
+		for (line = (char *)text; *line != '\0'; line = next) {
+			if ((next = strchr(line, '\n')) == NULL)
+				break;
+			*next++ = '\0';
+			if ((tab = strchr(line, '\t')) == NULL)
+				continue;
+			*tab = '\0';
+			room = tab + 1;
+			if ((tab = strchr(room, '\t')) == NULL)
+				continue;
+			*tab = '\0';
+			cluster_user_set(n, line, room, tab[1] == 'R');
+		}
+		break;
+	case CLUSTER_USER_ON:
+		cluster_user_set(n, sender, target, text[0] == 'R');
+		break;
+	case CLUSTER_USER_ROOM:
+		cluster_user_set(n, sender, target, -1);
+		break;
+	case CLUSTER_USER_OFF:
+		cluster_user_del(n, sender);
+		break;
+	case CLUSTER_BROADCAST:
+		server_broadcast(text);
+		break;
+	case CLUSTER_KICK:
+		if ((c = client_find(sender)) != NULL &&
+		    !(c->flags & CLIENT_CLOSING)) {
+			log_info("cluster: %s kicked from node %s", c->name,
+			    node);
+			client_farewell(c, text, "kicked by the operator");
+		}
+		break;
+	}
+}
+
+/* The room c is in, as other nodes are told ("" for none or a DM). */
+static const char *
+cluster_user_room(const struct client *c)
+{
+	if (c->room == NULL || c->room->peer[0] != NULL)
+		return ("");
+	return (c->room->name);
+}
+
+/* Our whole user list, in parts, to every node. */
+static void
+cluster_snapshot(void)
+{
+	char buf[TEXT_MAX];
+	struct client *c;
+	size_t len = 0;
+	int n, first = 1;
+
+	TAILQ_FOREACH(c, &server.clients, entry) {
+		if (c->name[0] == '\0' || (c->flags & CLIENT_CLOSING))
+			continue;
+		if (len + USERNAME_LIMIT_MAX + ROOM_NAME_MAX + 8 >
+		    sizeof buf) {
+			cluster_publish(cl.node_channel, CLUSTER_USERS, "",
+			    first ? "b" : "", buf, len);
+			first = 0;
+			len = 0;
+		}
+		n = snprintf(buf + len, sizeof buf - len, "%s\t%s\t%s\n",
+		    c->name, cluster_user_room(c), c->account != NULL ?
+		    "R" : "");
+		len += n;
+	}
+	cluster_publish(cl.node_channel, CLUSTER_USERS, "", first ? "be" :
+	    "e", buf, len);
+}
+
+/* Tell the other nodes what became of local user c. */
+static void
+cluster_user_event(unsigned type, const struct client *c)
+{
+	if (cl.phase != CLUSTER_UP || c->name[0] == '\0')
+		return;
+	cluster_publish(cl.node_channel, type, c->name, cluster_user_room(c),
+	    c->account != NULL ? "R" : "", c->account != NULL ? 1 : 0);
+}
+
+/* c has its name now. */
+void
+cluster_user_named(const struct client *c)
+{
+	cluster_user_event(CLUSTER_USER_ON, c);
+}
+
+/* c moved (into a room, a DM, or out). */
+void
+cluster_user_moved(const struct client *c)
+{
+	cluster_user_event(CLUSTER_USER_ROOM, c);
+}
+
+/* How many users other nodes have, as far as we know. */
+unsigned
+cluster_remote_count(void)
+{
+	return (cl.remote != NULL ? (unsigned)strmap_count(cl.remote) : 0);
+}
+
+/* Each user on another node (in room, if not NULL), node by node. */
+void
+cluster_remote_foreach(const char *room, void (*fn)(const char *,
+    const char *, const char *, int, void *), void *arg)
+{
+	struct cluster_node *n;
+	struct cluster_user *u;
+
+	if (!cluster_enabled())
+		return;
+	TAILQ_FOREACH(n, &cl.nodes, entry) {
+		TAILQ_FOREACH(u, &n->list, entry) {
+			if (room != NULL && strcasecmp(u->room, room) != 0)
+				continue;
+			fn(u->name, n->name, u->room, u->registered, arg);
+		}
+	}
+}
+
+/* The node of a user elsewhere (and its room), or NULL. */
+const char *
+cluster_remote_find(const char *name, const char **room)
+{
+	struct cluster_user *u;
+
+	if (!cluster_enabled() || (u = strmap_get(cl.remote, name)) == NULL)
+		return (NULL);
+	if (room != NULL)
+		*room = u->room;
+	return (u->node->name);
+}
+
+/* This node and each other node heard from, with their counts. */
+void
+cluster_nodes_foreach(void (*fn)(const struct cluster_node_info *, void *),
+    void *arg)
+{
+	struct cluster_node_info ni;
+	struct cluster_node *n;
+
+	if (!cluster_enabled())
+		return;
+	memset(&ni, 0, sizeof ni);
+	ni.name = cl.node;
+	ni.self = 1;
+	ni.state = cl.phase == CLUSTER_UP ? "up" : "down";
+	ni.users = server.nusers;
+	ni.clients = server.nclients;
+	ni.messages = server.stats.messages;
+	ni.uptime = server_now() - server.started;
+	fn(&ni, arg);
+	TAILQ_FOREACH(n, &cl.nodes, entry) {
+		ni.name = n->name;
+		ni.self = 0;
+		ni.state = "up";
+		ni.users = n->users;
+		ni.clients = n->clients;
+		ni.messages = n->messages;
+		ni.uptime = n->uptime;
+		ni.seen_ms = cluster_ms_since(&n->seen);
+		fn(&ni, arg);
+	}
+}
+
+/* An operator's notice for every other node's users; -1 if down. */
+int
+cluster_broadcast(const char *line)
+{
+	return (cluster_publish(cl.node_channel, CLUSTER_BROADCAST, "", "",
+	    line, strlen(line)));
+}
+
+/* Ask the node that has name to disconnect it with line; -1 if down. */
+int
+cluster_kick(const char *name, const char *line)
+{
+	return (cluster_publish(cl.node_channel, CLUSTER_KICK, name, "", line,
+	    strlen(line)));
 }

@@ -45,6 +45,35 @@ void	 cluster_seat_claim(struct client *c, struct room *r,
 void	 cluster_seat_release(struct room *r, const char *name);
 /* c is going away: forget its claims, give its name back. */
 void	 cluster_client_gone(struct client *c);
+/* A node as chatsockctl nodes shows it. */
+struct cluster_node_info {
+	const char		*name;
+	int			 self;
+	const char		*state;		/* "up", "down" */
+	unsigned		 users;
+	unsigned		 clients;
+	unsigned long long	 messages;
+	long long		 uptime;	/* seconds */
+	long			 seen_ms;	/* last heartbeat, others */
+};
+
+/* Local user c got its name, or moved between rooms. */
+void	 cluster_user_named(const struct client *c);
+void	 cluster_user_moved(const struct client *c);
+/* Users on other nodes, as their nodes say (0 without a cluster). */
+unsigned cluster_remote_count(void);
+/* fn(name, node, room ("" for none), registered, arg) for each, or room's. */
+void	 cluster_remote_foreach(const char *room, void (*fn)(const char *,
+	     const char *, const char *, int, void *), void *arg);
+/* The node where name is online (its room in *room), or NULL. */
+const char *cluster_remote_find(const char *name, const char **room);
+/* This node, then every other node heard from. */
+void	 cluster_nodes_foreach(void (*fn)(const struct cluster_node_info *,
+	     void *), void *arg);
+/* An operator's line to every other node's users; 0, or -1 if down. */
+int	 cluster_broadcast(const char *line);
+/* Ask whichever node has name to disconnect it; 0, or -1 if down. */
+int	 cluster_kick(const char *name, const char *line);
 /* One line about the link's state for the log and chatsockctl. */
 const char *cluster_state(void);
 

@@ -5,6 +5,7 @@
 
 #include "accounts.h"
 #include "client.h"
+#include "cluster.h"
 #include "cmd.h"
 #include "config.h"
 #include "messages.h"
@@ -68,9 +69,21 @@ cmd_whois(struct client *c, int argc, char **argv)
 {
 	struct client *u = client_find(argv[0]);
 	struct account *a = accounts_find(argv[0]);
+	const char *node, *room;
+	struct room *r;
 	char t1[32], t2[32];
 
 	(void)argc;
+	if ((u == NULL || (u->flags & CLIENT_CLOSING)) &&
+	    (node = cluster_remote_find(argv[0], &room)) != NULL) {
+		client_printf(c, MSG_WHOIS_HEAD, argv[0], a != NULL ?
+		    "registered" : "guest", "online");
+		client_printf(c, MSG_WHOIS_NODE, node);
+		if (*room != '\0' && (r = room_find(room)) != NULL &&
+		    r->public)
+			client_printf(c, MSG_WHOIS_ROOM, r->name);
+		return;
+	}
 	if (u == NULL || (u->flags & CLIENT_CLOSING)) {
 		if (a == NULL) {
 			client_printf(c, MSG_WHOIS_NONE, argv[0]);

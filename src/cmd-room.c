@@ -191,7 +191,7 @@ cmd_list(struct client *c, int argc, char **argv)
 {
 	struct room *r = c->room;
 	struct client *m;
-	unsigned shown = 0;
+	unsigned shown = 0, total;
 	int marked = 0;
 
 	(void)argc;
@@ -207,15 +207,18 @@ cmd_list(struct client *c, int argc, char **argv)
 		cmd_list_end(c, marked);
 		return;
 	}
-	client_printf(c, MSG_LIST_HEAD, r->name, r->nmembers);
+	total = r->nmembers + cmd_remote_in(r->name);
+	client_printf(c, MSG_LIST_HEAD, r->name, total);
 	TAILQ_FOREACH(m, &r->members, member) {
 		if (shown++ == CMD_LIST_MAX) {
 			client_printf(c, "  ... and %u more",
-			    r->nmembers - CMD_LIST_MAX);
+			    total - CMD_LIST_MAX);
 			break;
 		}
 		cmd_list_name(c, m, &marked);
 	}
+	if (shown <= CMD_LIST_MAX)
+		cmd_list_remote(c, r->name, shown, total, &marked);
 	cmd_list_end(c, marked);
 }
 
@@ -267,10 +270,16 @@ cmd_dm(struct client *c, int argc, char **argv)
 {
 	struct client *peer = client_find(argv[0]);
 	unsigned limit = server.cfg->dm_limit;
+	const char *node;
 	struct room *r;
 	char line[USERNAME_LIMIT_MAX * 2 + 64];
 
 	(void)argc;
+	if ((peer == NULL || (peer->flags & CLIENT_CLOSING)) &&
+	    (node = cluster_remote_find(argv[0], NULL)) != NULL) {
+		client_printf(c, MSG_DM_REMOTE, argv[0], node);
+		return;
+	}
 	if (peer == NULL || (peer->flags & CLIENT_CLOSING)) {
 		client_printf(c, MSG_DM_OFFLINE, argv[0]);
 		return;

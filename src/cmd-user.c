@@ -1,33 +1,102 @@
 /* Palette commands about users and the session itself. */
 #include "client.h"
+#include "cluster.h"
 #include "cmd.h"
 #include "messages.h"
 #include "server.h"
 
 #define CMD_LIST_MAX	200	/* names shown by :listall */
 
-/* :listall: every named user online. */
+/* Where cmd_list_remote_one() writes. */
+struct cmd_list_remote {
+	struct client	*c;
+	unsigned	 shown;
+	unsigned	 total;
+	int		*marked;
+	int		 more;		/* the "... and N more" line is out */
+};
+
+static void	cmd_list_remote_one(const char *name, const char *node,
+		    const char *room, int registered, void *arg);
+
+/* :listall: every named user online, on every node. */
 void
 cmd_listall(struct client *c, int argc, char **argv)
 {
 	struct client *u;
-	unsigned shown = 0;
+	unsigned shown = 0, total = server.nusers + cluster_remote_count();
 	int marked = 0;
 
 	(void)argc;
 	(void)argv;
-	client_printf(c, MSG_LISTALL_HEAD, server.nusers);
+	client_printf(c, MSG_LISTALL_HEAD, total);
 	TAILQ_FOREACH(u, &server.clients, entry) {
 		if (u->name[0] == '\0' || (u->flags & CLIENT_CLOSING))
 			continue;
 		if (shown++ == CMD_LIST_MAX) {
 			client_printf(c, "  ... and %u more",
-			    server.nusers - CMD_LIST_MAX);
+			    total - CMD_LIST_MAX);
 			break;
 		}
 		cmd_list_name(c, u, &marked);
 	}
+	if (shown <= CMD_LIST_MAX)
+		cmd_list_remote(c, NULL, shown, total, &marked);
 	cmd_list_end(c, marked);
+}
+
+/* One user of another node, while there is room on the screen. */
+static void
+cmd_list_remote_one(const char *name, const char *node, const char *room,
+    int registered, void *arg)
+{
+	struct cmd_list_remote *lr = arg;
+
+	(void)room;
+	if (lr->more)
+		return;
+	if (lr->shown++ == CMD_LIST_MAX) {
+		client_printf(lr->c, "  ... and %u more",
+		    lr->total - CMD_LIST_MAX);
+		lr->more = 1;
+		return;
+	}
+	client_printf(lr->c, MSG_LIST_REMOTE, name, registered ? "*" : "",
+	    node);
+	if (registered)
+		(*lr->marked)++;
+}
+
+/* After shown local names of total: the users of other nodes (in room). */
+void
+cmd_list_remote(struct client *c, const char *room, unsigned shown,
+    unsigned total, int *marked)
+{
+	struct cmd_list_remote lr = { c, shown, total, marked, 0 };
+
+	cluster_remote_foreach(room, cmd_list_remote_one, &lr);
+}
+
+/* Users of other nodes in room. */
+static void
+cmd_count_one(const char *name, const char *node, const char *room,
+    int registered, void *arg)
+{
+	(void)name;
+	(void)node;
+	(void)room;
+	(void)registered;
+	(*(unsigned *)arg)++;
+}
+
+/* How many users other nodes have in room. */
+unsigned
+cmd_remote_in(const char *room)
+{
+	unsigned n = 0;
+
+	cluster_remote_foreach(room, cmd_count_one, &n);
+	return (n);
 }
 
 /* "  alice*" for a registered name, "  bob" for a guest. */

@@ -25,6 +25,11 @@ void	cmd_help(struct client *c);
 void	cmd_list_name(struct client *c, const struct client *u, int *marked);
 /* After a :list: the legend, if any name was marked. */
 void	cmd_list_end(struct client *c, int marked);
+/* The users of other nodes (in room, if not NULL) after shown of total. */
+void	cmd_list_remote(struct client *c, const char *room, unsigned shown,
+	    unsigned total, int *marked);
+/* How many users other nodes have in room. */
+unsigned cmd_remote_in(const char *room);
 
 /* Handlers, grouped per file. */
 void	cmd_rooms(struct client *, int, char **);

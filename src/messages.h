@@ -75,6 +75,8 @@
 #define MSG_DM_AWAY		"* %s left the conversation (it stays open)."
 #define MSG_DM_LIMIT		"You have %u conversations open, the limit: " \
 				":close one first."
+#define MSG_DM_REMOTE		"%s is on node %s: private conversations " \
+				"reach users of this node only, for now."
 #define MSG_DM_PEER_LIMIT	"%s has too many conversations open."
 
 /* Accounts. */
@@ -96,6 +98,8 @@
 #define MSG_WHOIS_ROOM		"  in room %s"
 #define MSG_WHOIS_SEEN		"  last seen %s"
 #define MSG_WHOIS_NEVER		"  not seen since registered on %s"
+#define MSG_LIST_REMOTE		"  %s%s (on %s)"
+#define MSG_WHOIS_NODE		"  on node %s"
 #define MSG_LIST_REGISTERED	"  (* a registered name)"
 #define MSG_OPERATOR_TOOK	"*** An operator registered the name %s to " \
 				"someone else."

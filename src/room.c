@@ -276,6 +276,7 @@ room_join(struct client *c, struct room *r)
 	TAILQ_INSERT_TAIL(&r->members, c, member);
 	r->nmembers++;
 	c->room = r;
+	cluster_user_moved(c);
 	if (r->peer[0] != NULL) {
 		c->joined_seq = 0;
 		return;
@@ -301,6 +302,7 @@ room_remove(struct client *c)
 	r->nmembers--;
 	c->room = NULL;
 	cluster_seat_release(r, c->name);
+	cluster_user_moved(c);
 	return (r);
 }
 

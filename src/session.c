@@ -440,6 +440,7 @@ session_named(struct client *c, const char *name)
 		c->timer = NULL;
 	}
 	client_set_name(c, name);
+	cluster_user_named(c);
 	client_printf(c, MSG_NAME_OK, c->name);
 	c->state = CLIENT_PALETTE;
 	client_prompt(c);

@@ -371,6 +371,39 @@ START_TEST(test_name_race)
 }
 END_TEST
 
+/* :listall, :list and :whois see the users of every node. */
+START_TEST(test_presence)
+{
+	struct tclient *a = node_user(0, "alice");
+	struct tclient *b = node_user(1, "bob");
+	struct tclient *c = node_user(2, "carol");
+
+	tc_join(b, "random", NULL);
+	tc_join(c, "random", NULL);
+	tc_join(a, "random", NULL);
+	SEND(a, ":listall");
+	EXPECT(a, MSG_LISTALL_HEAD, 3u);
+	EXPECT(a, MSG_LIST_REMOTE, "bob", "", "n1");
+	EXPECT(a, MSG_LIST_REMOTE, "carol", "", "n2");
+	SEND(a, ":list");
+	EXPECT(a, MSG_LIST_HEAD, "random", 3u);
+	SEND(a, ":whois bob");
+	EXPECT(a, MSG_WHOIS_NODE, "n1");
+	EXPECT(a, MSG_WHOIS_ROOM, "random");
+	SEND(a, ":dm carol");
+	EXPECT(a, MSG_DM_REMOTE, "carol", "n2");
+	/* Gone from the lists when gone. */
+	tc_close(c);
+	usleep(300000);
+	SEND(a, ":listall");
+	EXPECT(a, MSG_LISTALL_HEAD, 2u);
+	SEND(b, ":whois carol");
+	EXPECT(b, MSG_WHOIS_NONE, "carol");
+	tc_close(a);
+	tc_close(b);
+}
+END_TEST
+
 /* A room limit of 2 holds across three nodes; a seat given back is free. */
 START_TEST(test_room_limit)
 {
@@ -468,6 +501,7 @@ START_TEST(test_redis_restart)
 	EXPECT_NOT(a, MSG_CLUSTER_DOWN);
 	SEND(x, "xavier");
 	EXPECT(x, MSG_NAME_OK, "xavier");
+	tc_close(x);
 	/* Names held before the outage are claimed again. */
 	x = tc_connect(&nodes[2], "y");
 	EXPECT(x, MSG_NAME_PROMPT);
@@ -546,6 +580,8 @@ START_TEST(test_no_text_in_redis)
 	redisReply *r;
 	long deadline;
 	struct stat sb;
+	ssize_t n;
+	int fd;
 
 	EXPECT(a, MSG_NOTICE_JOIN, "bob", "general");
 	SEND(a, "zebra-secret-words");
@@ -558,10 +594,14 @@ START_TEST(test_no_text_in_redis)
 	while (stat(path, &sb) != 0 && now_ms() < deadline)
 		usleep(50000);
 	usleep(300000);
-	ck_assert_msg((dump = read_file(path)) != NULL, "no dump.rdb");
-	ck_assert_msg(memmem(dump, sb.st_size, "zebra", 5) == NULL,
+	ck_assert_msg((fd = open(path, O_RDONLY)) != -1, "no dump.rdb");
+	ck_assert(fstat(fd, &sb) == 0 && (dump = malloc(sb.st_size)) != NULL);
+	n = read(fd, dump, sb.st_size);
+	close(fd);
+	ck_assert_msg(n == sb.st_size, "dump.rdb: short read");
+	ck_assert_msg(memmem(dump, n, "zebra", 5) == NULL,
 	    "chat text in dump.rdb");
-	ck_assert_msg(memmem(dump, sb.st_size, "alice", 5) != NULL,
+	ck_assert_msg(memmem(dump, n, "alice", 5) != NULL,
 	    "the name lease is not in dump.rdb: is this the right file?");
 	free(dump);
 	tc_close(a);
@@ -617,6 +657,7 @@ cluster_suite(void)
 	tcase_add_test(tc, test_name_across_nodes);
 	tcase_add_test(tc, test_name_race);
 	tcase_add_test(tc, test_room_limit);
+	tcase_add_test(tc, test_presence);
 	tcase_add_test(tc, test_dead_node_names);
 	tcase_add_test(tc, test_no_text_in_redis);
 	tcase_add_test(tc, test_waits_for_redis);
