@@ -9,6 +9,8 @@
 #include "accounts.h"
 #include "admin-cmd.h"
 #include "client.h"
+#include "cluster.h"
+#include "cmd.h"
 #include "config.h"
 #include "log.h"
 #include "messages.h"
@@ -34,6 +36,10 @@ static int	 admin_holds_key(const struct client *c, json_t *keys);
 static json_t	*admin_reload(json_t *req);
 static json_t	*admin_shutdown(json_t *req);
 static json_t	*admin_user(const struct client *c);
+static json_t	*admin_nodes(json_t *req);
+static void	 admin_remote_user(const char *name, const char *node,
+		    const char *room, int registered, void *arg);
+static void	 admin_node(const struct cluster_node_info *ni, void *arg);
 static void	 admin_reload_warn(const char *msg, void *arg);
 static int	 admin_text(json_t *req, const char *key, int required,
 		    char *buf, size_t size, json_t **error);
@@ -50,6 +56,7 @@ static const struct admin_cmd admin_cmds[] = {
 	{ "unregister", admin_unregister },
 	{ "reload", admin_reload },
 	{ "shutdown", admin_shutdown },
+	{ "nodes", admin_nodes },
 };
 
 /*
@@ -131,8 +138,11 @@ admin_user(const struct client *c)
 	time_t now = server_now();
 	const struct room *r = c->room;
 
-	return (json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:s, s:s?, s:I, s:I}",
+	return (json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s?, s:I, "
+	    "s:I}",
 	    "name", c->name,
+	    "node", server.cfg->cluster.enabled ? server.cfg->cluster.node :
+	    NULL,
 	    "room", r != NULL && r->peer[0] == NULL ? r->name : NULL,
 	    "dm", r != NULL && r->peer[0] != NULL ?
 	    room_dm_peer(r, c)->name : NULL,
@@ -156,6 +166,7 @@ admin_listall(json_t *req)
 		if (c->name[0] != '\0' && !(c->flags & CLIENT_CLOSING))
 			json_array_append_new(users, admin_user(c));
 	}
+	cluster_remote_foreach(NULL, admin_remote_user, users);
 	return (json_pack("{s:b, s:o}", "ok", 1, "users", users));
 }
 
@@ -175,6 +186,7 @@ admin_list(json_t *req)
 	users = json_array();
 	TAILQ_FOREACH(c, &r->members, member)
 		json_array_append_new(users, admin_user(c));
+	cluster_remote_foreach(r->name, admin_remote_user, users);
 	return (json_pack("{s:b, s:s, s:o}", "ok", 1, "room", r->name,
 	    "users", users));
 }
@@ -188,9 +200,11 @@ admin_rooms(json_t *req)
 
 	(void)req;
 	TAILQ_FOREACH(r, &rooms, entry) {
+		/* Members on every node; "here": on this one. */
 		json_array_append_new(list, json_pack(
-		    "{s:s, s:b, s:i, s:i, s:s}", "name", r->name,
-		    "public", r->public, "members", (int)r->nmembers,
+		    "{s:s, s:b, s:i, s:i, s:i, s:s}", "name", r->name,
+		    "public", r->public, "members", (int)(r->nmembers +
+		    cmd_remote_in(r->name)), "here", (int)r->nmembers,
 		    "limit", (int)r->limit, "description", r->description));
 	}
 	return (json_pack("{s:b, s:o}", "ok", 1, "rooms", list));
@@ -203,10 +217,28 @@ admin_stats(json_t *req)
 	const struct stats *st = &server.stats;
 	unsigned nrooms = 0;
 	struct room *r;
+	json_t *nodes;
 
 	(void)req;
 	TAILQ_FOREACH(r, &rooms, entry)
 		nrooms++;
+	if (cluster_enabled()) {
+		nodes = json_array();
+		cluster_nodes_foreach(admin_node, nodes);
+		return (json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		    "s:I, s:I, s:s, s:o}",
+		    "ok", 1, "users", (json_int_t)server.nusers,
+		    "cluster_users", (json_int_t)(server.nusers +
+		    cluster_remote_count()),
+		    "peak_users", (json_int_t)st->peak_users,
+		    "rooms", (json_int_t)nrooms,
+		    "messages", (json_int_t)st->messages,
+		    "bytes_in", (json_int_t)st->bytes_in,
+		    "bytes_out", (json_int_t)st->bytes_out,
+		    "uptime", (json_int_t)(server_now() - server.started),
+		    "connections", (json_int_t)st->connections,
+		    "link", cluster_state(), "nodes", nodes));
+	}
 	return (json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "ok", 1, "users", (json_int_t)server.nusers,
 	    "peak_users", (json_int_t)st->peak_users,
@@ -233,6 +265,9 @@ admin_broadcast(json_t *req)
 	snprintf(line, sizeof line, MSG_BROADCAST, text);
 	n = server_broadcast(line);
 	log_info("admin: broadcast to %u users", n);
+	/* Other nodes tell theirs: counted as they listed them. */
+	if (cluster_enabled() && cluster_broadcast(line) == 0)
+		n += cluster_remote_count();
 	return (json_pack("{s:b, s:i}", "ok", 1, "recipients", (int)n));
 }
 
@@ -241,7 +276,7 @@ static json_t *
 admin_kick(json_t *req)
 {
 	char reason[TEXT_MAX], line[TEXT_MAX + 64];
-	const char *name;
+	const char *name, *node;
 	struct client *c;
 	json_t *error;
 
@@ -249,12 +284,21 @@ admin_kick(json_t *req)
 		return (admin_error("kick needs a string \"user\""));
 	if (admin_text(req, "reason", 0, reason, sizeof reason, &error) != 0)
 		return (error);
-	if ((c = client_find(name)) == NULL || (c->flags & CLIENT_CLOSING))
-		return (admin_error("no such user: %.64s", name));
 	if (reason[0] != '\0')
 		snprintf(line, sizeof line, MSG_KICKED_REASON, reason);
 	else
 		snprintf(line, sizeof line, MSG_KICKED);
+	if (((c = client_find(name)) == NULL || (c->flags & CLIENT_CLOSING)) &&
+	    (node = cluster_remote_find(name, NULL)) != NULL) {
+		if (cluster_kick(name, line) != 0)
+			return (admin_error("%.64s is on node %s, out of reach "
+			    "now", name, node));
+		log_info("admin: kick %s sent to node %s", name, node);
+		return (json_pack("{s:b, s:s, s:s}", "ok", 1, "user", name,
+		    "node", node));
+	}
+	if (c == NULL || (c->flags & CLIENT_CLOSING))
+		return (admin_error("no such user: %.64s", name));
 	client_farewell(c, line, "kicked by the operator");
 	return (json_pack("{s:b, s:s}", "ok", 1, "user", c->name));
 }
@@ -430,4 +474,47 @@ admin_shutdown(json_t *req)
 	server_shutdown(text);
 	return (json_pack("{s:b, s:i}", "ok", 1, "grace",
 	    (int)server.cfg->shutdown_grace));
+}
+
+/* A user of another node, as much as its node tells. */
+static void
+admin_remote_user(const char *name, const char *node, const char *room,
+    int registered, void *arg)
+{
+	json_t *users = arg;
+
+	json_array_append_new(users, json_pack("{s:s, s:s, s:s?, s:b}",
+	    "name", name, "node", node, "room", *room != '\0' ? room : NULL,
+	    "registered", registered));
+}
+
+/* One node for "nodes" and "stats". */
+static void
+admin_node(const struct cluster_node_info *ni, void *arg)
+{
+	json_t *nodes = arg;
+
+	json_array_append_new(nodes, json_pack("{s:s, s:b, s:s, s:I, s:I, "
+	    "s:I, s:I, s:I}", "name", ni->name, "self", ni->self,
+	    "state", ni->state, "users", (json_int_t)ni->users,
+	    "connections", (json_int_t)ni->clients,
+	    "messages", (json_int_t)ni->messages,
+	    "uptime", (json_int_t)ni->uptime,
+	    "seen_ms", (json_int_t)ni->seen_ms));
+}
+
+/* The nodes of the cluster as this node knows them, and its link. */
+static json_t *
+admin_nodes(json_t *req)
+{
+	json_t *nodes;
+
+	(void)req;
+	if (!cluster_enabled())
+		return (admin_error("this daemon runs alone (no \"cluster\" "
+		    "key)"));
+	nodes = json_array();
+	cluster_nodes_foreach(admin_node, nodes);
+	return (json_pack("{s:b, s:s, s:o}", "ok", 1, "link", cluster_state(),
+	    "nodes", nodes));
 }

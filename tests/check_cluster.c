@@ -56,6 +56,9 @@ static struct tclient *node_chatter(int i, const char *name,
 		     const char *room);
 static int	 tokens(const char *text, const char *prefix, char out[][16],
 		     int max);
+static char	*ctl(int i, const char *a1, const char *a2, const char *a3);
+static int	 has_line(const char *text, const char *w1, const char *w2,
+		     const char *w3);
 
 /* The redis-server to run, or NULL. */
 static char *
@@ -249,6 +252,45 @@ tokens(const char *text, const char *prefix, char out[][16], int max)
 	return (count);
 }
 
+/* chatsockctl -s NODE's socket a1 [a2 [a3]]: its stdout; it must exit 0. */
+static char *
+ctl(int i, const char *a1, const char *a2, const char *a3)
+{
+	const char *argv[] = { getenv("CHATSOCKCTL"), "-s", nodes[i].admin,
+	    a1, a2, a3, NULL };
+	struct run_result r;
+	char *out;
+
+	ck_assert_msg(argv[0] != NULL, "CHATSOCKCTL is not set");
+	ck_assert(run_program(argv, NULL, &r) == 0);
+	ck_assert_msg(r.status == 0, "chatsockctl %s: %s", a1, r.err);
+	out = strdup(r.out);
+	run_result_free(&r);
+	return (out);
+}
+
+/* 1 if a line of text holds w1, w2 and w3 (NULL: any). */
+static int
+has_line(const char *text, const char *w1, const char *w2, const char *w3)
+{
+	char line[512];
+	const char *end;
+	size_t n;
+
+	for (; *text != '\0'; text = *end != '\0' ? end + 1 : end) {
+		end = strchrnul(text, '\n');
+		n = end - text < (long)sizeof line ? (size_t)(end - text) :
+		    sizeof line - 1;
+		memcpy(line, text, n);
+		line[n] = '\0';
+		if (strstr(line, w1) != NULL && (w2 == NULL ||
+		    strstr(line, w2) != NULL) && (w3 == NULL ||
+		    strstr(line, w3) != NULL))
+			return (1);
+	}
+	return (0);
+}
+
 /* Without Redis nothing is served; the daemon says so and retries. */
 START_TEST(test_waits_for_redis)
 {
@@ -401,6 +443,52 @@ START_TEST(test_presence)
 	EXPECT(b, MSG_WHOIS_NONE, "carol");
 	tc_close(a);
 	tc_close(b);
+}
+END_TEST
+
+/* chatsockctl on one node: every node's users, nodes, broadcast, kick. */
+START_TEST(test_admin)
+{
+	struct tclient *a = node_user(0, "alice");
+	struct tclient *b = node_user(1, "bob");
+	struct tclient *c = node_user(2, "carol");
+	char *out;
+
+	tc_join(b, "random", NULL);
+	usleep(200000);
+	out = ctl(0, "listall", NULL, NULL);
+	ck_assert_msg(strstr(out, "NODE") != NULL &&
+	    has_line(out, "n1 ", "bob", "random") &&
+	    has_line(out, "n2 ", "carol", NULL) &&
+	    has_line(out, "n0 ", "alice", "127.0.0.1"), "%s", out);
+	free(out);
+	out = ctl(0, "list", "random", NULL);
+	ck_assert_msg(strstr(out, "bob") != NULL && strstr(out, "carol") ==
+	    NULL, "%s", out);
+	free(out);
+	out = ctl(1, "nodes", NULL, NULL);
+	ck_assert_msg(strstr(out, "link: up as node n1") != NULL &&
+	    strstr(out, "n0") != NULL && strstr(out, "n2") != NULL &&
+	    strstr(out, "(this node)") != NULL, "%s", out);
+	free(out);
+	out = ctl(2, "stats", NULL, NULL);
+	ck_assert_msg(strstr(out, "users on all nodes: 3") != NULL, "%s", out);
+	free(out);
+	out = ctl(0, "broadcast", "tea is ready", NULL);
+	ck_assert_msg(strstr(out, "sent to 3 users") != NULL, "%s", out);
+	free(out);
+	EXPECT(a, MSG_BROADCAST, "tea is ready");
+	EXPECT(b, MSG_BROADCAST, "tea is ready");
+	EXPECT(c, MSG_BROADCAST, "tea is ready");
+	out = ctl(0, "kick", "carol", "bye");
+	ck_assert_msg(strstr(out, "kicked carol on node n2") != NULL, "%s",
+	    out);
+	free(out);
+	EXPECT(c, MSG_KICKED_REASON, "bye");
+	EXPECT_CLOSED(c);
+	tc_close(a);
+	tc_close(b);
+	tc_close(c);
 }
 END_TEST
 
@@ -658,6 +746,7 @@ cluster_suite(void)
 	tcase_add_test(tc, test_name_race);
 	tcase_add_test(tc, test_room_limit);
 	tcase_add_test(tc, test_presence);
+	tcase_add_test(tc, test_admin);
 	tcase_add_test(tc, test_dead_node_names);
 	tcase_add_test(tc, test_no_text_in_redis);
 	tcase_add_test(tc, test_waits_for_redis);

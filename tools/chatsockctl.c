@@ -123,7 +123,7 @@ static json_t	*ctl_read_keys(const char *);
 static json_t	*ctl_req_kick(int, char **);
 static json_t	*ctl_req_shutdown(int, char **);
 
-#define CTL_COLS_MAX	8
+#define CTL_COLS_MAX	9
 
 /* Fills one table row from one object of a reply's array. */
 typedef int ctl_row_fn(json_t *item, const char **row, char scratch[][64],
@@ -132,6 +132,9 @@ typedef int ctl_row_fn(json_t *item, const char **row, char scratch[][64],
 static int	 ctl_print_table(json_t *, const char *, const char *,
 		     const char **, u_int, ctl_row_fn *, char **);
 static ctl_row_fn ctl_user_row;
+static ctl_row_fn ctl_user_node_row;
+static ctl_row_fn ctl_node_row;
+static int	 ctl_print_nodes(json_t *, int, char **, char **);
 static ctl_row_fn ctl_room_row;
 static int	 ctl_print_users(json_t *, int, char **, char **);
 static int	 ctl_print_rooms(json_t *, int, char **, char **);
@@ -178,6 +181,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  ctl_req_shutdown, ctl_print_shutdown, NULL },
 	{ "hash-password", 0, 0, "hash-password",
 	  NULL, NULL, ctl_hash_password },
+	{ "nodes", 0, 0, "nodes",
+	  NULL, ctl_print_nodes, NULL },
 };
 #define CTL_NCMDS (sizeof ctl_cmds / sizeof ctl_cmds[0])
 
@@ -1203,13 +1208,27 @@ fail:
 	return (-1);
 }
 
-/* One user: NAME ROOM VIEW ADDRESS CONNECTED IDLE VIA KEY. */
+/*
+ * One user: NAME ROOM VIEW ADDRESS CONNECTED IDLE VIA KEY. A user of
+ * another node (with a "node" but no "address") has only NAME and ROOM.
+ */
 static int
 ctl_user_row(json_t *u, const char **row, char scratch[][64], char **cause)
 {
 	const char	*room, *dm, *via, *fingerprint;
 	json_int_t	 connected, idle;
+	u_int		 i;
 
+	if (json_object_get(u, "node") != NULL &&
+	    json_object_get(u, "address") == NULL) {
+		if (ctl_get_string(u, "name", 0, &row[0], cause) != 0 ||
+		    ctl_get_string(u, "room", 1, &room, cause) != 0)
+			return (-1);
+		row[1] = room != NULL ? room : "-";
+		for (i = 2; i < 8; i++)
+			row[i] = "-";
+		return (0);
+	}
 	if (ctl_get_string(u, "name", 0, &row[0], cause) != 0 ||
 	    ctl_get_string(u, "room", 1, &room, cause) != 0 ||
 	    ctl_get_string(u, "dm", 1, &dm, cause) != 0 ||
@@ -1236,15 +1255,91 @@ ctl_user_row(json_t *u, const char **row, char scratch[][64], char **cause)
 	return (0);
 }
 
-/* Print the users of a listall or list reply as a table. */
+/* A user with the node first: NODE NAME ROOM ... (a cluster's daemon). */
+static int
+ctl_user_node_row(json_t *u, const char **row, char scratch[][64],
+    char **cause)
+{
+	if (ctl_get_string(u, "node", 0, &row[0], cause) != 0)
+		return (-1);
+	return (ctl_user_row(u, row + 1, scratch + 1, cause));
+}
+
+/*
+ * Print the users of a listall or list reply as a table; with a NODE
+ * column when the daemon is part of a cluster (its users name a node).
+ */
 static int
 ctl_print_users(json_t *reply, __attribute__((unused)) int argc,
     __attribute__((unused)) char **argv, char **cause)
 {
 	static const char	*head[] = { "NAME", "ROOM", "VIEW", "ADDRESS",
 				    "CONNECTED", "IDLE", "VIA", "KEY" };
+	static const char	*nhead[] = { "NODE", "NAME", "ROOM", "VIEW",
+				    "ADDRESS", "CONNECTED", "IDLE", "VIA", "KEY" };
+	json_t			*users = json_object_get(reply, "users");
 
+	if (json_array_size(users) > 0 &&
+	    json_object_get(json_array_get(users, 0), "node") != NULL)
+		return (ctl_print_table(reply, "users", "user", nhead, 9,
+		    ctl_user_node_row, cause));
 	return (ctl_print_table(reply, "users", "user", head, 8, ctl_user_row,
+	    cause));
+}
+
+/* One node: NODE STATE USERS CONNECTIONS MESSAGES UPTIME HEARD. */
+static int
+ctl_node_row(json_t *n, const char **row, char scratch[][64], char **cause)
+{
+	json_int_t	 users, conns, messages, uptime, seen;
+	int		 self;
+
+	if (ctl_get_string(n, "name", 0, &row[0], cause) != 0 ||
+	    ctl_get_string(n, "state", 0, &row[1], cause) != 0 ||
+	    ctl_get_bool(n, "self", &self, cause) != 0 ||
+	    ctl_get_int(n, "users", &users, cause) != 0 ||
+	    ctl_get_int(n, "connections", &conns, cause) != 0 ||
+	    ctl_get_int(n, "messages", &messages, cause) != 0 ||
+	    ctl_get_int(n, "uptime", &uptime, cause) != 0 ||
+	    ctl_get_int(n, "seen_ms", &seen, cause) != 0)
+		return (-1);
+	snprintf(scratch[2], sizeof scratch[2], "%" JSON_INTEGER_FORMAT,
+	    users);
+	snprintf(scratch[3], sizeof scratch[3], "%" JSON_INTEGER_FORMAT,
+	    conns);
+	snprintf(scratch[4], sizeof scratch[4], "%" JSON_INTEGER_FORMAT,
+	    messages);
+	ctl_duration(scratch[5], sizeof scratch[5], uptime);
+	if (self)
+		snprintf(scratch[6], sizeof scratch[6], "(this node)");
+	else
+		snprintf(scratch[6], sizeof scratch[6], "%" JSON_INTEGER_FORMAT
+		    " ms ago", seen);
+	row[2] = scratch[2];
+	row[3] = scratch[3];
+	row[4] = scratch[4];
+	row[5] = scratch[5];
+	row[6] = scratch[6];
+	return (0);
+}
+
+/* The link's state, then the nodes as a table. */
+static int
+ctl_print_nodes(json_t *reply, __attribute__((unused)) int argc,
+    __attribute__((unused)) char **argv, char **cause)
+{
+	static const char	*head[] = { "NODE", "STATE", "USERS",
+				    "CONNECTIONS", "MESSAGES", "UPTIME",
+				    "HEARD" };
+	const char		*link;
+	char			*clean;
+
+	if (ctl_get_string(reply, "link", 0, &link, cause) != 0)
+		return (-1);
+	clean = ctl_clean(link);
+	printf("link: %s\n", clean);
+	free(clean);
+	return (ctl_print_table(reply, "nodes", "node", head, 7, ctl_node_row,
 	    cause));
 }
 
@@ -1369,8 +1464,7 @@ ctl_print_unregister(__attribute__((unused)) json_t *reply,
 
 /* Print the stats reply as "key: value" lines. */
 static int
-ctl_print_stats(json_t *reply, __attribute__((unused)) int argc,
-    __attribute__((unused)) char **argv, char **cause)
+ctl_print_stats(json_t *reply, int argc, char **argv, char **cause)
 {
 	json_int_t	 v[sizeof ctl_stats / sizeof ctl_stats[0]];
 	char		 buf[32];
@@ -1389,7 +1483,12 @@ ctl_print_stats(json_t *reply, __attribute__((unused)) int argc,
 			    v[i]);
 		printf("%s: %s\n", ctl_stats[i].label, buf);
 	}
-	return (0);
+	if (json_object_get(reply, "nodes") == NULL)
+		return (0);
+	if (ctl_get_int(reply, "cluster_users", &v[0], cause) != 0)
+		return (-1);
+	printf("users on all nodes: %" JSON_INTEGER_FORMAT "\n", v[0]);
+	return (ctl_print_nodes(reply, argc, argv, cause));
 }
 
 /* Print "WHAT N UNIT(s)" for the integer key of the reply. */
@@ -1420,13 +1519,23 @@ static int
 ctl_print_kick(json_t *reply, __attribute__((unused)) int argc, char **argv,
     char **cause)
 {
-	const char	*name;
+	const char	*name, *node;
 	char		*clean;
 
 	if (ctl_get_string(reply, "user", 1, &name, cause) != 0)
 		return (-1);
 	clean = ctl_clean(name != NULL ? name : argv[0]);
-	printf("kicked %s\n", clean);
+	if (ctl_get_string(reply, "node", 1, &node, cause) != 0) {
+		free(clean);
+		return (-1);
+	}
+	if (node != NULL) {
+		printf("kicked %s", clean);
+		free(clean);
+		clean = ctl_clean(node);
+		printf(" on node %s\n", clean);
+	} else
+		printf("kicked %s\n", clean);
 	free(clean);
 	return (0);
 }
