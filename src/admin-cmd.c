@@ -138,7 +138,8 @@ admin_user(const struct client *c)
 	time_t now = server_now();
 	const struct room *r = c->room;
 
-	return (json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s?, s:I, "
+	/* "node" only in a cluster (s*: left out when NULL). */
+	return (json_pack("{s:s, s:s*, s:s?, s:s?, s:s, s:s, s:s, s:s?, s:I, "
 	    "s:I}",
 	    "name", c->name,
 	    "node", server.cfg->cluster.enabled ? server.cfg->cluster.node :

@@ -28,6 +28,7 @@ static void	server_check_restart_keys(const struct config *new,
 static void	server_warn(const char *msg, void *arg);
 static char	*server_listeners(const struct config *cfg);
 static void	server_cluster_ready(void);
+static char	*server_cluster_text(const struct config *cfg);
 
 /* Where server_warn() sends a warning besides the log. */
 struct server_warner {
@@ -56,6 +57,7 @@ server_init(struct config *cfg, char **cause)
 		server.running.admin_group = xstrdup(cfg->admin_group);
 	server.running.listeners = server_listeners(cfg);
 	server.running.accounts_file = xstrdup(cfg->accounts_file);
+	server.running.cluster = server_cluster_text(cfg);
 	if (accounts_load(cfg->accounts_file, cause) != 0)
 		return (-1);
 	client_init(&session_client_ops);
@@ -75,6 +77,22 @@ server_init(struct config *cfg, char **cause)
 	if (listener_start(cfg, cause) != 0)
 		return (-1);
 	return (0);
+}
+
+/* The cluster settings of cfg, to compare with the running ones. */
+static char *
+server_cluster_text(const struct config *cfg)
+{
+	char *s;
+
+	if (cfg->cluster.enabled)
+		xasprintf(&s, "as node %s via %s%s, lease %u s%s",
+		    cfg->cluster.node, cfg->cluster.redis,
+		    cfg->cluster.password != NULL ? " with a password" : "",
+		    cfg->cluster_lease, cfg->reuse_port ? ", reusePort" : "");
+	else
+		xasprintf(&s, "alone%s", cfg->reuse_port ? ", reusePort" : "");
+	return (s);
 }
 
 /* The node joined its cluster for the first time: open to users. */
@@ -117,6 +135,7 @@ server_free(void)
 	free(server.running.admin_group);
 	free(server.running.listeners);
 	free(server.running.accounts_file);
+	free(server.running.cluster);
 	accounts_sync();
 	accounts_free();
 	memset(&server.running, 0, sizeof server.running);
@@ -163,6 +182,15 @@ server_check_restart_keys(const struct config *new,
 		free(msg);
 		xasprintf(&msg, "telnet, ssh: the daemon still serves %s; a "
 		    "change needs a restart", server.running.listeners);
+		warn(msg, arg);
+	}
+	free(msg);
+	if (strcmp(server.running.cluster, (msg = server_cluster_text(new))) !=
+	    0) {
+		free(msg);
+		xasprintf(&msg, "cluster, clusterLease, reusePort: the daemon "
+		    "still runs %s; a change needs a restart",
+		    server.running.cluster);
 		warn(msg, arg);
 	}
 	free(msg);

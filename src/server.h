@@ -41,6 +41,8 @@ struct server {
 		char		*admin_group;	/* NULL if none */
 		char		*listeners;	/* telnet and SSH, as text */
 		char		*accounts_file;
+		char		*cluster;	/* "cluster", "clusterLease",
+						   "reusePort" as text */
 	} running;
 };
 

@@ -1219,7 +1219,7 @@ ctl_user_row(json_t *u, const char **row, char scratch[][64], char **cause)
 	json_int_t	 connected, idle;
 	u_int		 i;
 
-	if (json_object_get(u, "node") != NULL &&
+	if (json_is_string(json_object_get(u, "node")) &&
 	    json_object_get(u, "address") == NULL) {
 		if (ctl_get_string(u, "name", 0, &row[0], cause) != 0 ||
 		    ctl_get_string(u, "room", 1, &room, cause) != 0)
@@ -1280,7 +1280,7 @@ ctl_print_users(json_t *reply, __attribute__((unused)) int argc,
 	json_t			*users = json_object_get(reply, "users");
 
 	if (json_array_size(users) > 0 &&
-	    json_object_get(json_array_get(users, 0), "node") != NULL)
+	    json_is_string(json_object_get(json_array_get(users, 0), "node")))
 		return (ctl_print_table(reply, "users", "user", nhead, 9,
 		    ctl_user_node_row, cause));
 	return (ctl_print_table(reply, "users", "user", head, 8, ctl_user_row,
