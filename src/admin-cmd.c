@@ -146,7 +146,7 @@ admin_user(const struct client *c)
 	    NULL,
 	    "room", r != NULL && r->peer[0] == NULL ? r->name : NULL,
 	    "dm", r != NULL && r->peer[0] != NULL ?
-	    room_dm_peer(r, c)->name : NULL,
+	    room_dm_peer_name(r, c) : NULL,
 	    "view", c->state == CLIENT_CHATVIEW ? "chat" : "palette",
 	    "address", client_addr(c),
 	    "via", c->tp->name,

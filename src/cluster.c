@@ -50,6 +50,7 @@
 #define CLUSTER_PREFIX		"chatsock:"
 #define CLUSTER_ROOMS		CLUSTER_PREFIX "room:"
 #define CLUSTER_NODES		CLUSTER_PREFIX "nodes"
+#define CLUSTER_NODE		CLUSTER_PREFIX "node:"	/* one node's */
 #define CLUSTER_NAMES		CLUSTER_PREFIX "name:"
 #define CLUSTER_SEATS		CLUSTER_PREFIX "seats:"
 #define CLUSTER_REFRESH_BATCH	500	/* names per lease refresh script */
@@ -162,6 +163,7 @@ static struct {
 	char			*node;
 	char			*owner;		/* node:boot, the lease value */
 	char			*node_channel;	/* every node's */
+	char			*own_channel;	/* this node's (DMs) */
 	struct cluster_nodes	 nodes;		/* the others */
 	struct strmap		*remote;	/* name -> cluster_user */
 	unsigned		 lease_ms;
@@ -280,6 +282,8 @@ static struct cluster_node *cluster_node_get(const char *name, int create);
 static void	cluster_presence(const struct cluster_msg *m, const char *node,
 		    const char *sender, const char *target, const char *text);
 static void	cluster_snapshot(void);
+static void	cluster_dm_receive(unsigned type, const char *from,
+		    const char *to, const char *text);
 static void	cluster_user_set(struct cluster_node *n, const char *name,
 		    const char *room, int registered);
 static void	cluster_user_del(struct cluster_node *n, const char *name);
@@ -320,6 +324,7 @@ cluster_start(const struct config *cfg, void (*ready)(void))
 	xasprintf(&cl.owner, "%s:%lx%05lx:%ld", cl.node, (long)tv.tv_sec,
 	    (long)tv.tv_usec, (long)getpid());
 	cl.node_channel = xstrdup(CLUSTER_NODES);
+	xasprintf(&cl.own_channel, CLUSTER_NODE "%s", cl.node);
 	TAILQ_INIT(&cl.nodes);
 	cl.remote = strmap_new(1);
 	cl.lease_ms = cfg->cluster_lease * 1000;
@@ -376,6 +381,7 @@ cluster_stop(void)
 	free(cl.node);
 	free(cl.owner);
 	free(cl.node_channel);
+	free(cl.own_channel);
 	memset(&cl, 0, sizeof cl);
 }
 
@@ -587,10 +593,12 @@ cluster_connected_cb(const redisAsyncContext *ac, int status)
 	    NULL, 2, argv, argvlen);
 	argv[0] = "SUBSCRIBE";
 	argv[1] = cl.node_channel;
+	argv[2] = cl.own_channel;
 	argvlen[0] = strlen(argv[0]);
 	argvlen[1] = strlen(argv[1]);
+	argvlen[2] = strlen(argv[2]);
 	redisAsyncCommandArgv((redisAsyncContext *)ac, cluster_message_cb,
-	    NULL, 2, argv, argvlen);
+	    NULL, 3, argv, argvlen);
 }
 
 /* hiredis: a connection closed; it frees the context after this. */
@@ -617,7 +625,7 @@ cluster_check_up(void)
 	long down;
 
 	if (cl.phase != CLUSTER_CONNECTING || !cl.cmd_ready ||
-	    cl.subscribed < 2)
+	    cl.subscribed < 3)
 		return;
 	evtimer_del(cl.connect_timer);
 	cl.phase = CLUSTER_UP;
@@ -1507,6 +1515,13 @@ cluster_presence(const struct cluster_msg *m, const char *node,
 	case CLUSTER_BROADCAST:
 		server_broadcast(text);
 		break;
+	case CLUSTER_DM_OPEN:
+	case CLUSTER_DM_SAY:
+	case CLUSTER_DM_AWAY:
+	case CLUSTER_DM_CLOSE:
+	case CLUSTER_DM_END:
+		cluster_dm_receive(m->type, sender, target, text);
+		break;
 	case CLUSTER_KICK:
 		if ((c = client_find(sender)) != NULL &&
 		    !(c->flags & CLIENT_CLOSING)) {
@@ -1664,4 +1679,74 @@ cluster_kick(const char *name, const char *line)
 {
 	return (cluster_publish(cl.node_channel, CLUSTER_KICK, name, "", line,
 	    strlen(line)));
+}
+
+/* A remote user's name as its node spells it. */
+const char *
+cluster_remote_name(const char *name)
+{
+	struct cluster_user *u;
+
+	if (!cluster_enabled() || (u = strmap_get(cl.remote, name)) == NULL)
+		return (name);
+	return (u->name);
+}
+
+/* A DM event for the node where to is. */
+int
+cluster_dm_send(unsigned type, const char *from, const char *to,
+    const char *text)
+{
+	char channel[sizeof CLUSTER_NODE + CLUSTER_NODE_MAX];
+	const char *node;
+
+	if ((node = cluster_remote_find(to, NULL)) == NULL)
+		return (-1);
+	snprintf(channel, sizeof channel, CLUSTER_NODE "%s", node);
+	return (cluster_publish(channel, type, from, to, text, strlen(text)));
+}
+
+/*
+ * A DM event from another node for local user to: its side of the DM is
+ * made if needed (within dmLimit, and to is told once a minute that from
+ * wants to talk, as for a local DM), then the event acts on it.
+ */
+static void
+cluster_dm_receive(unsigned type, const char *from, const char *to,
+    const char *text)
+{
+	char line[USERNAME_LIMIT_MAX * 2 + 64];
+	struct client *c;
+	struct room *r;
+
+	if ((c = client_find(to)) == NULL || (c->flags & CLIENT_CLOSING))
+		return;
+	r = room_dm_find_remote(c, from);
+	if (r == NULL && (type == CLUSTER_DM_OPEN || type == CLUSTER_DM_SAY)) {
+		if (room_dm_count(c) >= server.cfg->dm_limit)
+			return;
+		r = room_dm_new_remote(c, from);
+	}
+	if (r == NULL)
+		return;
+	switch (type) {
+	case CLUSTER_DM_OPEN:
+	case CLUSTER_DM_SAY:
+		if (type == CLUSTER_DM_SAY)
+			room_dm_remote_say(r, text);
+		if (c->room != r && room_dm_ring(c, from)) {
+			snprintf(line, sizeof line, "%s" MSG_DM_WAITING,
+			    (c->flags & CLIENT_TERMINAL) ? "\a" : "", from,
+			    from);
+			client_notice(c, line);
+		}
+		break;
+	case CLUSTER_DM_AWAY:
+		room_dm_remote_away(r);
+		break;
+	case CLUSTER_DM_CLOSE:
+	case CLUSTER_DM_END:
+		room_dm_remote_end(r, type == CLUSTER_DM_CLOSE);
+		break;
+	}
 }

@@ -43,6 +43,18 @@ void	 cluster_seat_claim(struct client *c, struct room *r,
 	     void (*cb)(struct client *, int, unsigned, const char *));
 /* c leaves room r: its seat is free for any node. */
 void	 cluster_seat_release(struct room *r, const char *name);
+/* What travels between the two nodes of a DM (cluster_dm_send). */
+#define CLUSTER_DM_OPEN		20	/* from typed :dm to */
+#define CLUSTER_DM_SAY		21	/* from said text to to */
+#define CLUSTER_DM_AWAY		22	/* from stepped out of the DM */
+#define CLUSTER_DM_CLOSE	23	/* from closed it */
+#define CLUSTER_DM_END		24	/* from went offline */
+
+/* To the node of name to: one of the above; 0, or -1 if not sent. */
+int	 cluster_dm_send(unsigned type, const char *from, const char *to,
+	     const char *text);
+/* A remote user's name as its node spells it (name if unknown). */
+const char *cluster_remote_name(const char *name);
 /* c is going away: forget its claims, give its name back. */
 void	 cluster_client_gone(struct client *c);
 /* A node as chatsockctl nodes shows it. */

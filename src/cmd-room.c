@@ -26,6 +26,7 @@ struct cmd_join_wait {
 };
 
 static int	cmd_join_enter(struct client *c, struct room *r);
+static void	cmd_dm_remote(struct client *c, const char *name);
 static void	cmd_join_seated(struct client *c, int result, unsigned seats,
 		    const char *name);
 static void	cmd_join_checked(int result, void *arg);
@@ -203,7 +204,12 @@ cmd_list(struct client *c, int argc, char **argv)
 	if (r->peer[0] != NULL) {
 		client_printf(c, MSG_LIST_HEAD, room_label(r, c), 2u);
 		cmd_list_name(c, r->peer[0], &marked);
-		cmd_list_name(c, r->peer[1], &marked);
+		if (r->remote != NULL)
+			client_printf(c, MSG_LIST_REMOTE, r->remote, "",
+			    cluster_remote_find(r->remote, NULL) != NULL ?
+			    cluster_remote_find(r->remote, NULL) : "?");
+		else
+			cmd_list_name(c, r->peer[1], &marked);
 		cmd_list_end(c, marked);
 		return;
 	}
@@ -250,7 +256,7 @@ cmd_close(struct client *c, int argc, char **argv)
 		return;
 	}
 	if (r->peer[0] != NULL) {
-		snprintf(label, sizeof label, "%s", room_dm_peer(r, c)->name);
+		snprintf(label, sizeof label, "%s", room_dm_peer_name(r, c));
 		room_dm_close(c, r);
 		client_printf(c, MSG_LEFT_DM, label);
 		return;
@@ -270,14 +276,13 @@ cmd_dm(struct client *c, int argc, char **argv)
 {
 	struct client *peer = client_find(argv[0]);
 	unsigned limit = server.cfg->dm_limit;
-	const char *node;
 	struct room *r;
 	char line[USERNAME_LIMIT_MAX * 2 + 64];
 
 	(void)argc;
 	if ((peer == NULL || (peer->flags & CLIENT_CLOSING)) &&
-	    (node = cluster_remote_find(argv[0], NULL)) != NULL) {
-		client_printf(c, MSG_DM_REMOTE, argv[0], node);
+	    cluster_remote_find(argv[0], NULL) != NULL) {
+		cmd_dm_remote(c, cluster_remote_name(argv[0]));
 		return;
 	}
 	if (peer == NULL || (peer->flags & CLIENT_CLOSING)) {
@@ -303,9 +308,34 @@ cmd_dm(struct client *c, int argc, char **argv)
 		room_join(c, r);
 	room_dm_opened(r, c);
 	client_printf(c, MSG_DM_OPEN, peer->name);
-	if (peer->room == r || !room_dm_ring(peer, c))
+	if (peer->room == r || !room_dm_ring(peer, c->name))
 		return;
 	snprintf(line, sizeof line, MSG_DM_WAITING, c->name, c->name);
 	client_bell(peer);
 	client_notice(peer, line);
+}
+
+/*
+ * :dm with a user of another node: this node keeps c's side of the DM,
+ * the other node its user's, and lines travel between the two.
+ */
+static void
+cmd_dm_remote(struct client *c, const char *name)
+{
+	unsigned limit = server.cfg->dm_limit;
+	struct room *r;
+
+	if ((r = room_dm_find_remote(c, name)) == NULL) {
+		if (room_dm_count(c) >= limit) {
+			client_printf(c, MSG_DM_LIMIT, limit);
+			return;
+		}
+		r = room_dm_new_remote(c, name);
+	}
+	if (c->room != r)
+		room_join(c, r);
+	room_dm_opened(r, c);
+	client_printf(c, MSG_DM_OPEN, r->remote);
+	if (cluster_dm_send(CLUSTER_DM_OPEN, c->name, r->remote, "") != 0)
+		client_line(c, MSG_DM_NOT_SENT);
 }

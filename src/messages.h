@@ -75,8 +75,8 @@
 #define MSG_DM_AWAY		"* %s left the conversation (it stays open)."
 #define MSG_DM_LIMIT		"You have %u conversations open, the limit: " \
 				":close one first."
-#define MSG_DM_REMOTE		"%s is on node %s: private conversations " \
-				"reach users of this node only, for now."
+#define MSG_DM_NOT_SENT	"* Other nodes are out of reach: your " \
+				"private message may not have arrived."
 #define MSG_DM_PEER_LIMIT	"%s has too many conversations open."
 
 /* Accounts. */

@@ -36,7 +36,7 @@ static void	room_fanout(struct room *r, const char *line, size_t len);
 static struct room *room_remove(struct client *c);
 static void	room_announce(struct room *r, const char *line);
 static void	room_dm_end(struct room *r, struct client *c,
-		    const char *why);
+		    const char *why, int closed);
 
 /* A room with no members and an empty history. */
 static struct room *
@@ -93,6 +93,7 @@ room_free(struct room *r)
 	free(r->password);
 	free(r->password_hash);
 	free(r->description);
+	free(r->remote);
 	history_free(r->history);
 	free(r);
 }
@@ -234,10 +235,20 @@ void
 room_say(struct client *c, const char *text)
 {
 	struct room *r = c->room;
+	char why[USERNAME_LIMIT_MAX + 64];
 
 	if (r->peer[0] == NULL && cluster_room_publish(r, c->name, text) == 0)
 		return;
 	room_deliver(r, c->name, text);
+	if (r->remote == NULL)
+		return;
+	if (cluster_remote_find(r->remote, NULL) == NULL) {
+		snprintf(why, sizeof why, MSG_DM_ENDED, r->remote);
+		room_dm_end(r, c, why, 0);
+		return;
+	}
+	if (cluster_dm_send(CLUSTER_DM_SAY, c->name, r->remote, text) != 0)
+		client_notice(c, MSG_DM_NOT_SENT);
 }
 
 /* A join or leave line: to every node in a cluster, else here. */
@@ -316,6 +327,10 @@ room_leave(struct client *c)
 
 	if ((r = room_remove(c)) == NULL)
 		return;
+	if (r->remote != NULL) {
+		cluster_dm_send(CLUSTER_DM_AWAY, c->name, r->remote, "");
+		return;
+	}
 	if (r->peer[0] != NULL) {
 		peer = room_dm_peer(r, c);
 		if (peer->room != r)
@@ -381,13 +396,13 @@ room_dm_opened(struct room *r, const struct client *c)
  * sender, remembered for the last DM_NOTICE_SENDERS senders.
  */
 int
-room_dm_ring(struct client *to, const struct client *from)
+room_dm_ring(struct client *to, const char *from)
 {
 	time_t now = server_now();
 	unsigned i, oldest = 0;
 
 	for (i = 0; i < DM_NOTICE_SENDERS; i++) {
-		if (strcasecmp(to->dm_notices[i].from, from->name) == 0)
+		if (strcasecmp(to->dm_notices[i].from, from) == 0)
 			break;
 		if (to->dm_notices[i].at < to->dm_notices[oldest].at)
 			oldest = i;
@@ -398,7 +413,7 @@ room_dm_ring(struct client *to, const struct client *from)
 		oldest = i;
 	}
 	snprintf(to->dm_notices[oldest].from,
-	    sizeof to->dm_notices[oldest].from, "%s", from->name);
+	    sizeof to->dm_notices[oldest].from, "%s", from);
 	to->dm_notices[oldest].at = now;
 	return (1);
 }
@@ -409,11 +424,21 @@ room_dm_ring(struct client *to, const struct client *from)
  * opened r.
  */
 static void
-room_dm_end(struct room *r, struct client *c, const char *why)
+room_dm_end(struct room *r, struct client *c, const char *why, int closed)
 {
 	struct client *peer = room_dm_peer(r, c);
 	int opened = r->opened[r->peer[0] == peer ? 0 : 1];
 
+	if (r->remote != NULL) {
+		/* The other node ends its side and says why. */
+		cluster_dm_send(closed ? CLUSTER_DM_CLOSE : CLUSTER_DM_END,
+		    c->name, r->remote, "");
+		if (c->room == r)
+			room_remove(c);
+		TAILQ_REMOVE(&dms, r, entry);
+		room_free(r);
+		return;
+	}
 	if (c->room == r)
 		room_remove(c);
 	if (peer->room == r)
@@ -431,7 +456,7 @@ room_dm_close(struct client *c, struct room *r)
 	char why[USERNAME_LIMIT_MAX + 64];
 
 	snprintf(why, sizeof why, MSG_DM_CLOSED, c->name);
-	room_dm_end(r, c, why);
+	room_dm_end(r, c, why, 1);
 }
 
 /* The other end of DM r, seen from c. */
@@ -452,7 +477,7 @@ room_end_dms(struct client *c)
 	for (r = TAILQ_FIRST(&dms); r != NULL; r = next) {
 		next = TAILQ_NEXT(r, entry);
 		if (r->peer[0] == c || r->peer[1] == c)
-			room_dm_end(r, c, why);
+			room_dm_end(r, c, why, 0);
 	}
 }
 
@@ -464,6 +489,78 @@ room_label(const struct room *r, const struct client *c)
 
 	if (r->peer[0] == NULL)
 		return (r->name);
-	snprintf(label, sizeof label, "dm:%s", room_dm_peer(r, c)->name);
+	snprintf(label, sizeof label, "dm:%s", room_dm_peer_name(r, c));
 	return (label);
+}
+
+/* The other end's name, here or on another node. */
+const char *
+room_dm_peer_name(const struct room *r, const struct client *c)
+{
+	if (r->remote != NULL)
+		return (r->remote);
+	return (room_dm_peer(r, c)->name);
+}
+
+/* The DM of a with name on another node. */
+struct room *
+room_dm_find_remote(const struct client *a, const char *name)
+{
+	struct room *r;
+
+	TAILQ_FOREACH(r, &dms, entry) {
+		if (r->remote != NULL && r->peer[0] == a &&
+		    strcasecmp(r->remote, name) == 0)
+			return (r);
+	}
+	return (NULL);
+}
+
+/* A new DM of a with name on another node: this node's side of it. */
+struct room *
+room_dm_new_remote(struct client *a, const char *name)
+{
+	struct room *r;
+
+	r = room_new("dm", server.cfg->chatview_max);
+	r->peer[0] = a;
+	r->remote = xstrdup(name);
+	TAILQ_INSERT_TAIL(&dms, r, entry);
+	return (r);
+}
+
+/* The other end, on another node, said text. */
+void
+room_dm_remote_say(struct room *r, const char *text)
+{
+	room_deliver(r, r->remote, text);
+}
+
+/* The other end stepped out of the DM: tell ours if it is in it. */
+void
+room_dm_remote_away(struct room *r)
+{
+	char line[USERNAME_LIMIT_MAX + 64];
+
+	if (r->peer[0]->room != r)
+		return;
+	snprintf(line, sizeof line, MSG_DM_AWAY, r->remote);
+	client_notice(r->peer[0], line);
+}
+
+/* The other end closed the DM or went offline: ours is told, it ends. */
+void
+room_dm_remote_end(struct room *r, int closed)
+{
+	struct client *c = r->peer[0];
+	char why[USERNAME_LIMIT_MAX + 64];
+
+	snprintf(why, sizeof why, closed ? MSG_DM_CLOSED : MSG_DM_ENDED,
+	    r->remote);
+	if (c->room == r)
+		room_evict(r, why);
+	else if (r->opened[0])
+		client_notice(c, why);
+	TAILQ_REMOVE(&dms, r, entry);
+	room_free(r);
 }

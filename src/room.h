@@ -23,6 +23,8 @@ struct room {
 	char			*description;
 	unsigned		 limit;
 	struct client		*peer[2];	/* a DM's two ends, else NULL */
+	char			*remote;	/* a DM's other end on another
+						   node (peer[1] NULL) */
 	int			 opened[2];	/* peer[i] typed :dm for it */
 	struct member_list	 members;
 	unsigned		 nmembers;
@@ -69,7 +71,20 @@ struct room	*room_dm_new(struct client *a, struct client *b);
 /* c typed :dm for r: it is told if the other end leaves. */
 void		 room_dm_opened(struct room *r, const struct client *c);
 /* 1 if to may be told (with a bell) that from wants to talk, now. */
-int		 room_dm_ring(struct client *to, const struct client *from);
+int		 room_dm_ring(struct client *to, const char *from);
+/* The DM of local a with name on another node; NULL if none. */
+struct room	*room_dm_find_remote(const struct client *a, const char *name);
+/* A new DM of local a with name on another node. */
+struct room	*room_dm_new_remote(struct client *a, const char *name);
+/*
+ * What the other node says about DM r of local c: the other end said text,
+ * left it (away), closed it, or went offline (end).
+ */
+void		 room_dm_remote_say(struct room *r, const char *text);
+void		 room_dm_remote_away(struct room *r);
+void		 room_dm_remote_end(struct room *r, int closed);
+/* The name of the other end of a DM seen from c. */
+const char	*room_dm_peer_name(const struct room *r, const struct client *c);
 /* c closes its DM r: it ends, and the other end is told. */
 void		 room_dm_close(struct client *c, struct room *r);
 /* The other end of a DM seen from c. */

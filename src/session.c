@@ -105,7 +105,7 @@ session_prompt(struct client *c)
 			snprintf(prompt, sizeof prompt, MSG_PROMPT);
 		else if (c->room->peer[0] != NULL)
 			snprintf(prompt, sizeof prompt, MSG_PROMPT_DM,
-			    room_dm_peer(c->room, c)->name, c->name);
+			    room_dm_peer_name(c->room, c), c->name);
 		else
 			snprintf(prompt, sizeof prompt, MSG_PROMPT_ROOM,
 			    c->room->name, c->name);

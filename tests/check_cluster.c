@@ -57,6 +57,7 @@ static struct tclient *node_chatter(int i, const char *name,
 static int	 tokens(const char *text, const char *prefix, char out[][16],
 		     int max);
 static char	*ctl(int i, const char *a1, const char *a2, const char *a3);
+static void	 soon(struct tclient *c, const char *line, const char *want);
 static int	 has_line(const char *text, const char *w1, const char *w2,
 		     const char *w3);
 
@@ -269,6 +270,24 @@ ctl(int i, const char *a1, const char *a2, const char *a3)
 	return (out);
 }
 
+/*
+ * Send line until want comes back, for at most 5 s: news from another
+ * node (a user, a seat given back) takes a round trip through Redis.
+ */
+static void
+soon(struct tclient *c, const char *line, const char *want)
+{
+	long deadline = now_ms() + 5000L * t_slow();
+
+	do {
+		SEND(c, "%s", line);
+		if (tc_expect(c, want, 500) == 0)
+			return;
+	} while (now_ms() < deadline);
+	ck_abort_msg("%s: \"%s\" never answered \"%s\"", c->label, line,
+	    want);
+}
+
 /* 1 if a line of text holds w1, w2 and w3 (NULL: any). */
 static int
 has_line(const char *text, const char *w1, const char *w2, const char *w3)
@@ -423,22 +442,17 @@ START_TEST(test_presence)
 	tc_join(b, "random", NULL);
 	tc_join(c, "random", NULL);
 	tc_join(a, "random", NULL);
+	soon(a, ":list", "Users in random (3):");
 	SEND(a, ":listall");
 	EXPECT(a, MSG_LISTALL_HEAD, 3u);
 	EXPECT(a, MSG_LIST_REMOTE, "bob", "", "n1");
 	EXPECT(a, MSG_LIST_REMOTE, "carol", "", "n2");
-	SEND(a, ":list");
-	EXPECT(a, MSG_LIST_HEAD, "random", 3u);
 	SEND(a, ":whois bob");
 	EXPECT(a, MSG_WHOIS_NODE, "n1");
 	EXPECT(a, MSG_WHOIS_ROOM, "random");
-	SEND(a, ":dm carol");
-	EXPECT(a, MSG_DM_REMOTE, "carol", "n2");
 	/* Gone from the lists when gone. */
 	tc_close(c);
-	usleep(300000);
-	SEND(a, ":listall");
-	EXPECT(a, MSG_LISTALL_HEAD, 2u);
+	soon(a, ":listall", "Users online (2):");
 	SEND(b, ":whois carol");
 	EXPECT(b, MSG_WHOIS_NONE, "carol");
 	tc_close(a);
@@ -455,7 +469,8 @@ START_TEST(test_admin)
 	char *out;
 
 	tc_join(b, "random", NULL);
-	usleep(200000);
+	soon(a, ":listall", "carol (on n2)");
+	soon(a, ":whois bob", "in room random");
 	out = ctl(0, "listall", NULL, NULL);
 	ck_assert_msg(strstr(out, "NODE") != NULL &&
 	    has_line(out, "n1 ", "bob", "random") &&
@@ -492,6 +507,46 @@ START_TEST(test_admin)
 }
 END_TEST
 
+/* A DM between users of two nodes: ring, both ways, away, close, offline. */
+START_TEST(test_dm_across)
+{
+	struct tclient *a = node_user(0, "alice");
+	struct tclient *b = node_user(1, "bob");
+
+	soon(a, ":listall", "(on n1)");	/* n0 knows bob is on n1 */
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	EXPECT(b, MSG_DM_WAITING, "alice", "alice");
+	tc_chat(a, "dm:bob");
+	SEND(b, ":dm alice");
+	EXPECT(b, MSG_DM_OPEN, "alice");
+	tc_chat(b, "dm:alice");
+	SEND(a, "psst bob");
+	EXPECT(b, "[alice     ]: psst bob");
+	EXPECT(a, "[alice     ]: psst bob");
+	SEND(b, "hi alice");
+	EXPECT(a, "[bob       ]: hi alice");
+	SEND(b, ":q");
+	SEND(b, ":list");
+	EXPECT(b, MSG_LIST_HEAD, "dm:alice", 2u);
+	EXPECT(b, MSG_LIST_REMOTE, "alice", "", "n0");
+	tc_join(b, "general", NULL);
+	EXPECT(a, MSG_DM_AWAY, "bob");
+	SEND(b, ":dm alice");
+	EXPECT(b, MSG_DM_OPEN, "alice");
+	SEND(b, ":close");
+	EXPECT(b, MSG_LEFT_DM, "alice");
+	EXPECT(a, MSG_DM_CLOSED, "bob");
+	/* A new one, then bob goes offline. */
+	SEND(a, ":dm bob");
+	EXPECT(a, MSG_DM_OPEN, "bob");
+	tc_chat(a, "dm:bob");
+	tc_close(b);
+	EXPECT(a, MSG_DM_ENDED, "bob");
+	tc_close(a);
+}
+END_TEST
+
 /* A room limit of 2 holds across three nodes; a seat given back is free. */
 START_TEST(test_room_limit)
 {
@@ -505,13 +560,12 @@ START_TEST(test_room_limit)
 	EXPECT(c, MSG_ROOM_FULL, "pair", 2u, 2u);
 	SEND(a, ":close");
 	EXPECT(a, MSG_LEFT_ROOM, "pair");
-	tc_join(c, "pair", NULL);
+	soon(c, ":join pair", "You joined pair.");
 	SEND(a, ":join pair");
 	EXPECT(a, MSG_ROOM_FULL, "pair", 2u, 2u);
 	/* A user who goes away frees the seat too. */
 	tc_close(b);
-	usleep(300000);
-	tc_join(a, "pair", NULL);
+	soon(a, ":join pair", "You joined pair.");
 	tc_close(a);
 	tc_close(c);
 }
@@ -747,6 +801,7 @@ cluster_suite(void)
 	tcase_add_test(tc, test_room_limit);
 	tcase_add_test(tc, test_presence);
 	tcase_add_test(tc, test_admin);
+	tcase_add_test(tc, test_dm_across);
 	tcase_add_test(tc, test_dead_node_names);
 	tcase_add_test(tc, test_no_text_in_redis);
 	tcase_add_test(tc, test_waits_for_redis);
