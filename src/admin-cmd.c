@@ -196,17 +196,22 @@ admin_list(json_t *req)
 static json_t *
 admin_rooms(json_t *req)
 {
-	json_t *list = json_array();
+	json_t *list = json_array(), *room;
 	struct room *r;
 
 	(void)req;
 	TAILQ_FOREACH(r, &rooms, entry) {
-		/* Members on every node; "here": on this one. */
-		json_array_append_new(list, json_pack(
-		    "{s:s, s:b, s:i, s:i, s:i, s:s}", "name", r->name,
-		    "public", r->public, "members", (int)(r->nmembers +
-		    cmd_remote_in(r->name)), "here", (int)r->nmembers,
+		json_array_append_new(list, room = json_pack(
+		    "{s:s, s:b, s:i, s:i, s:s}", "name", r->name,
+		    "public", r->public, "members", (int)r->nmembers,
 		    "limit", (int)r->limit, "description", r->description));
+		/* In a cluster: members on every node, "here" on this one. */
+		if (cluster_enabled()) {
+			json_object_set_new(room, "members", json_integer(
+			    r->nmembers + cmd_remote_in(r->name)));
+			json_object_set_new(room, "here",
+			    json_integer(r->nmembers));
+		}
 	}
 	return (json_pack("{s:b, s:o}", "ok", 1, "rooms", list));
 }

@@ -481,6 +481,10 @@ START_TEST(test_admin)
 	ck_assert_msg(strstr(out, "bob") != NULL && strstr(out, "carol") ==
 	    NULL, "%s", out);
 	free(out);
+	out = ctl(0, "--json", "rooms", NULL);
+	ck_assert_msg(strstr(out, "\"members\":1") != NULL &&
+	    strstr(out, "\"here\":0") != NULL, "%s", out);
+	free(out);
 	out = ctl(1, "nodes", NULL, NULL);
 	ck_assert_msg(strstr(out, "link: up as node n1") != NULL &&
 	    strstr(out, "n0") != NULL && strstr(out, "n2") != NULL &&
