@@ -1735,9 +1735,9 @@ cluster_dm_receive(unsigned type, const char *from, const char *to,
 		if (type == CLUSTER_DM_SAY)
 			room_dm_remote_say(r, text);
 		if (c->room != r && room_dm_ring(c, from)) {
-			snprintf(line, sizeof line, "%s" MSG_DM_WAITING,
-			    (c->flags & CLIENT_TERMINAL) ? "\a" : "", from,
+			snprintf(line, sizeof line, MSG_DM_WAITING, from,
 			    from);
+			client_bell(c);
 			client_notice(c, line);
 		}
 		break;
