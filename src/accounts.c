@@ -66,6 +66,9 @@ static int	accounts_write(FILE *f, const struct account *skip);
 static void	accounts_time(time_t t, char *buf, size_t size);
 static int	accounts_parse_time(const char *s, time_t *t);
 static int	accounts_cmp(const void *a, const void *b);
+static int	accounts_write_one(FILE *f, const struct account *a);
+
+static void	(*accounts_hook)(const char *);
 
 /* Load the registry from path, replacing what was loaded before. */
 int
@@ -370,6 +373,8 @@ accounts_register(const char *name, const char *const *keys, size_t nkeys,
 	}
 	log_info("account %s registered (%zu key%s)", a->name, a->nkeys,
 	    a->nkeys == 1 ? "" : "s");
+	if (accounts_hook != NULL)
+		accounts_hook(a->name);
 	return (0);
 
 fail:
@@ -385,6 +390,7 @@ int
 accounts_unregister(const char *name, char **cause)
 {
 	struct account *a = accounts_find(name);
+	char gone[USERNAME_LIMIT_MAX + 1];
 
 	if (a == NULL) {
 		xasprintf(cause, "%s is not registered", name);
@@ -394,7 +400,10 @@ accounts_unregister(const char *name, char **cause)
 	if (accounts_save(a, cause) != 0)
 		return (-1);
 	log_info("account %s unregistered", a->name);
+	snprintf(gone, sizeof gone, "%s", a->name);
 	accounts_drop(a);
+	if (accounts_hook != NULL)
+		accounts_hook(gone);
 	return (0);
 }
 
@@ -453,20 +462,28 @@ static int
 accounts_write(FILE *f, const struct account *skip)
 {
 	struct account *a;
-	char registered[32], seen[32];
-	size_t i;
 
 	errno = 0;
 	TAILQ_FOREACH(a, &accounts, entry) {
-		if (a == skip)
-			continue;
-		accounts_time(a->registered, registered, sizeof registered);
-		accounts_time(a->seen, seen, sizeof seen);
-		for (i = 0; i < a->nkeys; i++) {
-			if (fprintf(f, "%s %s %s %s\n", a->keys[i].line,
-			    a->name, registered, seen) < 0)
-				return (-1);
-		}
+		if (a != skip && accounts_write_one(f, a) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* The lines of one account. */
+static int
+accounts_write_one(FILE *f, const struct account *a)
+{
+	char registered[32], seen[32];
+	size_t i;
+
+	accounts_time(a->registered, registered, sizeof registered);
+	accounts_time(a->seen, seen, sizeof seen);
+	for (i = 0; i < a->nkeys; i++) {
+		if (fprintf(f, "%s %s %s %s\n", a->keys[i].line, a->name,
+		    registered, seen) < 0)
+			return (-1);
 	}
 	return (0);
 }
@@ -556,4 +573,65 @@ accounts_sorted(size_t *n)
 		v[i++] = a;
 	qsort(v, *n, sizeof *v, accounts_cmp);
 	return (v);
+}
+
+/* Who hears of changes (the cluster link). */
+void
+accounts_set_hook(void (*changed)(const char *))
+{
+	accounts_hook = changed;
+}
+
+/* One account's lines, as the file holds them. */
+char *
+accounts_record(const char *name)
+{
+	struct account *a = accounts_find(name);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (a == NULL || (f = open_memstream(&buf, &len)) == NULL)
+		return (NULL);
+	if (accounts_write_one(f, a) != 0) {
+		fclose(f);
+		free(buf);
+		return (NULL);
+	}
+	fclose(f);
+	return (buf);
+}
+
+/* Replace name's account with record's lines (another node's word). */
+int
+accounts_apply(const char *name, const char *record, char **cause)
+{
+	struct account *a;
+	char *copy, *line, *next, *why;
+	int error = 0;
+
+	if ((a = accounts_find(name)) != NULL)
+		accounts_drop(a);
+	a = NULL;
+	copy = xstrdup(record != NULL ? record : "");
+	for (line = copy; *line != '\0' && error == 0; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		if (accounts_parse(line, &a, &why) != 0) {
+			xasprintf(cause, "account %s from the cluster: %s",
+			    name, why);
+			free(why);
+			error = -1;
+		}
+	}
+	free(copy);
+	if (error != 0 && (a = accounts_find(name)) != NULL)
+		accounts_drop(a);
+	if (accounts_save(NULL, &why) != 0) {
+		log_warnx("%s", why);
+		free(why);
+	}
+	return (error);
 }

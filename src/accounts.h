@@ -32,6 +32,21 @@ int		 accounts_register(const char *name, const char *const *keys,
 /* Release name; -1 and cause if it is not registered or cannot be written. */
 int		 accounts_unregister(const char *name, char **cause);
 
+/*
+ * changed(name) after each registration or release is on disk (a cluster
+ * shares the registry through it); NULL for none.
+ */
+void		 accounts_set_hook(void (*changed)(const char *name));
+/* The account of name as lines of the file (malloc'd), or NULL. */
+char		*accounts_record(const char *name);
+/*
+ * Make name's account what record (lines of the file) says, NULL or ""
+ * for none, as another node wrote it; saved, without calling the hook.
+ * -1 and cause if record is bad (the account is then left out).
+ */
+int		 accounts_apply(const char *name, const char *record,
+		     char **cause);
+
 /* Reading an account. */
 const char	*account_name(const struct account *a);
 time_t		 account_registered(const struct account *a);

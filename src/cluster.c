@@ -35,6 +35,7 @@
 #include <hiredis/async.h>
 #include <hiredis/adapters/libevent.h>
 
+#include "accounts.h"
 #include "client.h"
 #include "cluster.h"
 #include "config.h"
@@ -53,6 +54,7 @@
 #define CLUSTER_NODE		CLUSTER_PREFIX "node:"	/* one node's */
 #define CLUSTER_NAMES		CLUSTER_PREFIX "name:"
 #define CLUSTER_SEATS		CLUSTER_PREFIX "seats:"
+#define CLUSTER_ACCOUNTS	CLUSTER_PREFIX "accounts"	/* a hash */
 #define CLUSTER_REFRESH_BATCH	500	/* names per lease refresh script */
 
 /* Envelope types. */
@@ -67,6 +69,7 @@ enum cluster_type {
 	CLUSTER_USER_ROOM,	/* sender is now in room target ("": none) */
 	CLUSTER_BROADCAST,	/* an operator's notice (payload) for all */
 	CLUSTER_KICK,		/* disconnect sender with payload as last words */
+	CLUSTER_ACCOUNT,	/* sender's account changed in the hash */
 };
 
 /* A user on another node, as its node told us. */
@@ -282,6 +285,13 @@ static struct cluster_node *cluster_node_get(const char *name, int create);
 static void	cluster_presence(const struct cluster_msg *m, const char *node,
 		    const char *sender, const char *target, const char *text);
 static void	cluster_snapshot(void);
+static void	cluster_account_changed(const char *name);
+static void	cluster_accounts_sync(void);
+static void	cluster_accounts_cb(redisReply *reply, void *arg);
+static void	cluster_account_cb(redisReply *reply, void *arg);
+static void	cluster_account_apply(const char *name, const char *record);
+static void	cluster_fold(char *buf, size_t size, const char *prefix,
+		    const char *name);
 static void	cluster_dm_receive(unsigned type, const char *from,
 		    const char *to, const char *text);
 static void	cluster_user_set(struct cluster_node *n, const char *name,
@@ -343,6 +353,7 @@ cluster_start(const struct config *cfg, void (*ready)(void))
 	tv.tv_sec = cl.lease_ms / 3000;
 	tv.tv_usec = (cl.lease_ms / 3 % 1000) * 1000;
 	evtimer_add(cl.refresh_timer, &tv);
+	accounts_set_hook(cluster_account_changed);
 	log_info("cluster: node %s connecting to Redis at %s", cl.node,
 	    cl.redis);
 	cluster_connect();
@@ -357,6 +368,7 @@ cluster_stop(void)
 	if (cl.phase == CLUSTER_OFF && cl.node == NULL)
 		return;
 	cl.phase = CLUSTER_OFF;
+	accounts_set_hook(NULL);
 	cl.tearing = 1;
 	if (cl.cmd != NULL)
 		redisAsyncFree(cl.cmd);
@@ -634,6 +646,7 @@ cluster_check_up(void)
 	event_base_gettimeofday_cached(server.base, &cl.last_echo);
 	cluster_publish(cl.node_channel, CLUSTER_HELLO, "", "", "", 0);
 	cluster_snapshot();
+	cluster_accounts_sync();
 	if (!cl.joined) {
 		cl.joined = 1;
 		log_info("cluster: node %s joined the cluster via %s", cl.node,
@@ -1467,7 +1480,10 @@ cluster_presence(const struct cluster_msg *m, const char *node,
 	struct cluster_node *n;
 	struct cluster_user *u;
 	struct client *c;
-	char *line, *tab, *next, *room;
+	char *line, *tab, *next, *room, key[USERNAME_LIMIT_MAX + 1];
+	const char *argv[3];
+	size_t argvlen[3];
+	int i;
 
 	n = cluster_node_get(node, 1);
 	event_base_gettimeofday_cached(server.base, &n->seen);
@@ -1521,6 +1537,16 @@ cluster_presence(const struct cluster_msg *m, const char *node,
 	case CLUSTER_DM_CLOSE:
 	case CLUSTER_DM_END:
 		cluster_dm_receive(m->type, sender, target, text);
+		break;
+	case CLUSTER_ACCOUNT:
+		argv[0] = "HGET";
+		argv[1] = CLUSTER_ACCOUNTS;
+		argv[2] = key;
+		cluster_fold(key, sizeof key, "", sender);
+		for (i = 0; i < 3; i++)
+			argvlen[i] = strlen(argv[i]);
+		cluster_command(cluster_account_cb, xstrdup(sender), 3, argv,
+		    argvlen);
 		break;
 	case CLUSTER_KICK:
 		if ((c = client_find(sender)) != NULL &&
@@ -1749,4 +1775,139 @@ cluster_dm_receive(unsigned type, const char *from, const char *to,
 		room_dm_remote_end(r, type == CLUSTER_DM_CLOSE);
 		break;
 	}
+}
+
+/* prefix and name folded to lower case, into buf. */
+static void
+cluster_fold(char *buf, size_t size, const char *prefix, const char *name)
+{
+	size_t i;
+
+	snprintf(buf, size, "%s%s", prefix, name);
+	for (i = strlen(prefix); buf[i] != '\0'; i++)
+		buf[i] = tolower((unsigned char)buf[i]);
+}
+
+/*
+ * A registration or release here is on disk: into the cluster's hash of
+ * accounts, then every node is told to read it. While the link is down
+ * the change stays here; a new name is shared when the node rejoins.
+ */
+static void
+cluster_account_changed(const char *name)
+{
+	char field[USERNAME_LIMIT_MAX + 1], *record;
+	const char *argv[4];
+	size_t argvlen[4];
+	int i, argc;
+
+	if (cl.phase != CLUSTER_UP) {
+		log_warnx("cluster: account %s changed while other nodes are "
+		    "out of reach", name);
+		return;
+	}
+	cluster_fold(field, sizeof field, "", name);
+	record = accounts_record(name);
+	argv[0] = record != NULL ? "HSET" : "HDEL";
+	argv[1] = CLUSTER_ACCOUNTS;
+	argv[2] = field;
+	argv[3] = record;
+	argc = record != NULL ? 4 : 3;
+	for (i = 0; i < argc; i++)
+		argvlen[i] = strlen(argv[i]);
+	cluster_command(NULL, NULL, argc, argv, argvlen);
+	free(record);
+	cluster_publish(cl.node_channel, CLUSTER_ACCOUNT, name, "", "", 0);
+}
+
+/* On joining: read the cluster's accounts, then share ours it lacks. */
+static void
+cluster_accounts_sync(void)
+{
+	const char *argv[2] = { "HGETALL", CLUSTER_ACCOUNTS };
+	size_t argvlen[2] = { 7, strlen(CLUSTER_ACCOUNTS) };
+
+	cluster_command(cluster_accounts_cb, NULL, 2, argv, argvlen);
+}
+
+/* HGETALL's answer: the cluster's word wins; ours fill the gaps. */
+static void
+cluster_accounts_cb(redisReply *reply, void *arg)
+{
+	struct account **list;
+	struct strmap *seen;
+	char field[USERNAME_LIMIT_MAX + 1], *record;
+	const char *argv[4];
+	size_t argvlen[4], i, n;
+	int j;
+
+	(void)arg;
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
+		return;
+	seen = strmap_new(1);
+	for (i = 0; i + 1 < reply->elements; i += 2) {
+		if (reply->element[i]->type != REDIS_REPLY_STRING ||
+		    reply->element[i + 1]->type != REDIS_REPLY_STRING ||
+		    reply->element[i]->len > USERNAME_LIMIT_MAX)
+			continue;
+		strmap_set(seen, reply->element[i]->str, (void *)1);
+		record = accounts_record(reply->element[i]->str);
+		if (record == NULL ||
+		    strcmp(record, reply->element[i + 1]->str) != 0)
+			cluster_account_apply(reply->element[i]->str,
+			    reply->element[i + 1]->str);
+		free(record);
+	}
+	list = accounts_sorted(&n);
+	for (i = 0; i < n; i++) {
+		if (strmap_get(seen, account_name(list[i])) != NULL)
+			continue;
+		cluster_fold(field, sizeof field, "", account_name(list[i]));
+		if ((record = accounts_record(field)) == NULL)
+			continue;
+		argv[0] = "HSETNX";
+		argv[1] = CLUSTER_ACCOUNTS;
+		argv[2] = field;
+		argv[3] = record;
+		for (j = 0; j < 4; j++)
+			argvlen[j] = strlen(argv[j]);
+		cluster_command(NULL, NULL, 4, argv, argvlen);
+		free(record);
+	}
+	free(list);
+	strmap_free(seen);
+}
+
+/* HGET's answer for one account another node changed. */
+static void
+cluster_account_cb(redisReply *reply, void *arg)
+{
+	char *name = arg;
+
+	if (reply != NULL && reply->type == REDIS_REPLY_STRING)
+		cluster_account_apply(name, reply->str);
+	else if (reply != NULL && reply->type == REDIS_REPLY_NIL)
+		cluster_account_apply(name, NULL);
+	free(name);
+}
+
+/* Take another node's word for name's account; its holder here follows. */
+static void
+cluster_account_apply(const char *name, const char *record)
+{
+	struct account *a;
+	struct client *c;
+	char *cause = NULL;
+
+	if (accounts_apply(name, record, &cause) != 0) {
+		log_warnx("cluster: %s", cause);
+		free(cause);
+	}
+	log_info("cluster: account %s %s by another node", name,
+	    record != NULL ? "registered" : "released");
+	if ((c = client_find(name)) == NULL)
+		return;
+	a = accounts_find(name);
+	c->account = a != NULL && c->fingerprint != NULL &&
+	    accounts_owns(a, c->fingerprint) ? a : NULL;
 }

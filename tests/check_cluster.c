@@ -551,6 +551,36 @@ START_TEST(test_dm_across)
 }
 END_TEST
 
+/* An account registered on one node owns the name on the others. */
+START_TEST(test_account_across)
+{
+	char key[T_PATH + 16], pub[T_PATH + 16], *out;
+	const char *argv[] = { "/usr/bin/ssh-keygen", "-q", "-t", "ed25519",
+	    "-N", "", "-f", key, NULL };
+	struct run_result r;
+	struct tclient *c;
+
+	snprintf(key, sizeof key, "%s/dave", rd.dir);
+	snprintf(pub, sizeof pub, "%s/dave.pub", rd.dir);
+	if (access(argv[0], X_OK) != 0)
+		return;		/* no ssh-keygen: nothing to register */
+	ck_assert(run_program(argv, NULL, &r) == 0 && r.status == 0);
+	run_result_free(&r);
+	out = ctl(0, "register", "dave", pub);
+	free(out);
+	c = tc_connect(&nodes[2], "d");
+	EXPECT(c, MSG_NAME_PROMPT);
+	soon(c, "dave", "dave is registered");
+	out = ctl(1, "accounts", NULL, NULL);
+	ck_assert_msg(has_line(out, "dave", "SHA256:", NULL), "%s", out);
+	free(out);
+	out = ctl(1, "unregister", "dave", NULL);
+	free(out);
+	soon(c, "dave", "connected as dave");
+	tc_close(c);
+}
+END_TEST
+
 /* A room limit of 2 holds across three nodes; a seat given back is free. */
 START_TEST(test_room_limit)
 {
@@ -806,6 +836,7 @@ cluster_suite(void)
 	tcase_add_test(tc, test_presence);
 	tcase_add_test(tc, test_admin);
 	tcase_add_test(tc, test_dm_across);
+	tcase_add_test(tc, test_account_across);
 	tcase_add_test(tc, test_dead_node_names);
 	tcase_add_test(tc, test_no_text_in_redis);
 	tcase_add_test(tc, test_waits_for_redis);
