@@ -183,6 +183,8 @@ static struct {
 	struct timeval		 last_echo;
 	struct timeval		 down_since;
 	uint64_t		 seq;
+	uint64_t		 landed;	/* last of ours shown here on
+						   a failure, not via Redis */
 	unsigned		 pending;	/* commands without reply */
 	size_t			 pending_bytes;
 	struct cluster_claims	 claims;
@@ -680,6 +682,7 @@ static void
 cluster_beat_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct cluster_node *n, *next;
+	struct cluster_user *u;
 	char counts[128];
 
 	(void)fd;
@@ -703,6 +706,8 @@ cluster_beat_cb(evutil_socket_t fd, short what, void *arg)
 		if (cluster_ms_since(&n->seen) > (long)cl.lease_ms) {
 			log_info("cluster: node %s is gone (silent for %u s)",
 			    n->name, cl.lease_ms / 1000);
+			TAILQ_FOREACH(u, &n->list, entry)
+				room_dm_remote_gone(u->name);
 			cluster_forget_node(n);
 		}
 	}
@@ -941,6 +946,8 @@ cluster_land(int deliver)
 
 	while ((f = TAILQ_FIRST(&cl.flights)) != NULL) {
 		TAILQ_REMOVE(&cl.flights, f, entry);
+		if (f->seq > cl.landed)
+			cl.landed = f->seq;
 		if (deliver && (r = room_find(f->room)) != NULL) {
 			if (f->sender[0] != '\0')
 				room_deliver(r, f->sender, f->text);
@@ -1023,7 +1030,13 @@ cluster_deliver(const struct cluster_msg *m)
 	}
 	if (m->originlen == strlen(cl.node) &&
 	    memcmp(m->origin, cl.node, m->originlen) == 0) {
-		/* Ours, back: no longer on the way. */
+		/*
+		 * Ours, back: no longer on the way. One delivered here
+		 * already when the link failed (a frozen Redis may still run
+		 * it once it wakes up) is not shown twice.
+		 */
+		if (m->seq <= cl.landed)
+			return;
 		while ((f = TAILQ_FIRST(&cl.flights)) != NULL &&
 		    f->seq <= m->seq) {
 			TAILQ_REMOVE(&cl.flights, f, entry);
@@ -1527,6 +1540,7 @@ cluster_presence(const struct cluster_msg *m, const char *node,
 		break;
 	case CLUSTER_USER_OFF:
 		cluster_user_del(n, sender);
+		room_dm_remote_gone(sender);
 		break;
 	case CLUSTER_BROADCAST:
 		server_broadcast(text);

@@ -564,3 +564,16 @@ room_dm_remote_end(struct room *r, int closed)
 	TAILQ_REMOVE(&dms, r, entry);
 	room_free(r);
 }
+
+/* A user of another node went offline: end its DMs with users here. */
+void
+room_dm_remote_gone(const char *name)
+{
+	struct room *r, *next;
+
+	for (r = TAILQ_FIRST(&dms); r != NULL; r = next) {
+		next = TAILQ_NEXT(r, entry);
+		if (r->remote != NULL && strcasecmp(r->remote, name) == 0)
+			room_dm_remote_end(r, 0);
+	}
+}

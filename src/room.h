@@ -83,6 +83,8 @@ struct room	*room_dm_new_remote(struct client *a, const char *name);
 void		 room_dm_remote_say(struct room *r, const char *text);
 void		 room_dm_remote_away(struct room *r);
 void		 room_dm_remote_end(struct room *r, int closed);
+/* name, on another node, went offline: its DMs here end. */
+void		 room_dm_remote_gone(const char *name);
 /* The name of the other end of a DM seen from c. */
 const char	*room_dm_peer_name(const struct room *r, const struct client *c);
 /* c closes its DM r: it ends, and the other end is told. */
