@@ -15,7 +15,12 @@
  * delivery has arrived; nothing is in flight when clients move again.
  *
  *	soak [-n clients] [-t seconds] [-r rooms] [-m messages] [-w ms]
- *	     [-b bad%] [-s seed]
+ *	     [-b bad%] [-s seed] [-c nodes]
+ *
+ * With -c N (2 to SOAK_NODES_MAX), a redis-server on a UNIX socket in the
+ * run's dir and N daemons as one cluster; client i uses node i % N, so
+ * rooms and DMs span nodes and every delivery is still checked exactly
+ * once and in order.
  *
  * CHATSOCKD names the daemon (default ./chatsockd). Exit 0 if every check
  * passed, 1 otherwise, 77 if it cannot run here.
@@ -63,6 +68,7 @@
 #define SOAK_USERLIMIT	10	/* usernameLimit in the config */
 #define SOAK_OUTPUT_LIMIT 65536	/* outputLimit: the deaf are dropped */
 #define SOAK_DEAF_RCVBUF 4096	/* a small window, so that they are */
+#define SOAK_NODES_MAX	8	/* -c: daemons in a cluster */
 
 enum kind {
 	GOOD,		/* reads everything, checked */
@@ -104,7 +110,8 @@ static struct {
 	int		 window;
 	int		 bad_pct;
 	unsigned	 seed;
-} opt = { 1000, 20, 10, 2, 1000, 10, 1 };
+	int		 nodes;
+} opt = { 1000, 20, 10, 2, 1000, 10, 1, 1 };
 
 static struct event_base *base;
 static struct sclient	*clients;
@@ -112,8 +119,10 @@ static struct sclient	**good;		/* the well-behaved, by gi */
 static int		 ngood;
 static uint32_t		*expect;	/* [receiver gi * ngood + sender gi] */
 static unsigned char	*dm_used;	/* pairs of gi that had a DM */
-static struct sockaddr_in daddr;
-static pid_t		 dpid;
+static struct sockaddr_in daddrs[SOAK_NODES_MAX];
+static pid_t		 dpids[SOAK_NODES_MAX];
+static int		 dstatus[SOAK_NODES_MAX];
+static pid_t		 rpid;		/* redis-server with -c */
 static char		 ddir[256];
 
 static int		 ramped;	/* clients started so far */
@@ -130,7 +139,7 @@ static uint64_t		 nsent, nchecked, nconnects, nbad_bytes, ndms;
 static uint64_t		 nmoves;
 static long		 rss_peak_kb;
 static int		 nerrors;
-static int		 daemon_status = -1;
+static int		 daemon_status = -1;	/* the first bad one, or 0 */
 static struct event	*tick;
 
 static void	 usage(void);
@@ -141,6 +150,10 @@ static void	 fatal(const char *fmt, ...) __attribute__((format(printf, 1,
 		     2)));
 static void	 raise_nofile(void);
 static void	 daemon_start(const char *bin);
+static void	 daemon_start_one(const char *bin, int n);
+static void	 redis_start(void);
+static int	 daemons_running(void);
+static void	 daemons_kill(int sig);
 static long	 daemon_rss(void);
 static int	 daemon_log_count(const char *s);
 static void	 client_connect(struct sclient *c);
@@ -165,6 +178,7 @@ static void	 phase_chat(void);
 static void	 phase_check(void);
 static void	 phase_stuck(void);
 static void	 finish(void);
+static void	 soak_clean(void);
 
 /* The options, then exit 1. */
 static void
@@ -180,6 +194,7 @@ usage(void)
 	    "  -w  ms over which a phase's messages are spread (1000)\n"
 	    "  -b  percent of misbehaving clients (10)\n"
 	    "  -s  random seed (1)\n"
+	    "  -c  daemons as one cluster through a redis-server (1)\n"
 	    "CHATSOCKD names the daemon (./chatsockd).\n");
 	exit(1);
 }
@@ -220,8 +235,9 @@ fatal(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-	if (dpid > 0)
-		kill(dpid, SIGKILL);
+	daemons_kill(SIGKILL);
+	if (rpid > 0)
+		kill(rpid, SIGKILL);
 	exit(1);
 }
 
@@ -258,40 +274,96 @@ raise_nofile(void)
 	opt.nclients = (int)rl.rlim_cur - 256;
 }
 
-/* Write the config, start the daemon, learn its port. */
+/* The run's dir, Redis for a cluster, then each daemon. */
 static void
 daemon_start(const char *bin)
 {
-	char path[512], port[512], log[512], *tmp;
-	FILE *f;
-	long deadline;
-	int i, fd, status, p = 0;
+	char *tmp;
+	int n;
 
 	tmp = getenv("TMPDIR");
 	snprintf(ddir, sizeof ddir, "%s/chatsock-soak.XXXXXX", tmp ? tmp :
 	    "/tmp");
 	if (mkdtemp(ddir) == NULL)
 		fatal("mkdtemp: %s", strerror(errno));
-	snprintf(path, sizeof path, "%s/chatsock.json", ddir);
-	snprintf(port, sizeof port, "%s/port", ddir);
-	snprintf(log, sizeof log, "%s/stderr.log", ddir);
+	if (opt.nodes > 1)
+		redis_start();
+	for (n = 0; n < opt.nodes; n++)
+		daemon_start_one(bin, n);
+}
+
+/* redis-server on DIR/redis.sock, storing nothing; wait for its socket. */
+static void
+redis_start(void)
+{
+	char sock[512], log[512];
+	struct stat sb;
+	long deadline;
+	int fd;
+
+	snprintf(sock, sizeof sock, "%s/redis.sock", ddir);
+	snprintf(log, sizeof log, "%s/redis.log", ddir);
+	if ((rpid = fork()) == -1)
+		fatal("fork: %s", strerror(errno));
+	if (rpid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+		execlp("redis-server", "redis-server", "--port", "0",
+		    "--unixsocket", sock, "--save", "", "--appendonly", "no",
+		    "--dir", ddir, "--daemonize", "no", (char *)NULL);
+		_exit(127);
+	}
+	deadline = now_ms() + 10000;
+	while (stat(sock, &sb) != 0) {
+		if (waitpid(rpid, NULL, WNOHANG) == rpid) {
+			rpid = 0;
+			fprintf(stderr, "soak: skipped: no redis-server for "
+			    "-c\n");
+			exit(77);
+		}
+		if (now_ms() > deadline)
+			fatal("redis-server did not start within 10 s");
+		usleep(10000);
+	}
+}
+
+/* Write node n's config, start it, learn its port. */
+static void
+daemon_start_one(const char *bin, int n)
+{
+	char path[512], port[512], log[512];
+	FILE *f;
+	long deadline;
+	int i, fd, status, p = 0;
+
+	snprintf(path, sizeof path, "%s/chatsock%d.json", ddir, n);
+	snprintf(port, sizeof port, "%s/port%d", ddir, n);
+	snprintf(log, sizeof log, "%s/stderr%d.log", ddir, n);
 	if ((f = fopen(path, "w")) == NULL)
 		fatal("%s: %s", path, strerror(errno));
 	fprintf(f, "{ \"host\": \"127.0.0.1\", \"port\": 0,\n"
-	    "  \"adminSocket\": \"%s/admin.sock\",\n"
+	    "  \"adminSocket\": \"%s/admin%d.sock\",\n"
+	    "  \"accountsFile\": \"%s/accounts%d\",\n"
 	    "  \"shutdownGrace\": 0, \"connectionTimeout\": false,\n"
 	    "  \"usernameLimit\": %d, \"floodRate\": 0,\n"
 	    "  \"maxClientsPerAddress\": 0, \"maxClients\": 5000,\n"
-	    "  \"outputLimit\": %d,\n"
-	    "  \"rooms\": {", ddir, SOAK_USERLIMIT, SOAK_OUTPUT_LIMIT);
+	    "  \"outputLimit\": %d,\n", ddir, n, ddir, n, SOAK_USERLIMIT,
+	    SOAK_OUTPUT_LIMIT);
+	if (opt.nodes > 1)
+		fprintf(f, "  \"cluster\": { \"redis\": \"unix:%s/redis.sock\", "
+		    "\"node\": \"n%d\" },\n", ddir, n);
+	fprintf(f, "  \"rooms\": {");
 	for (i = 0; i < opt.nrooms; i++)
 		fprintf(f, "%s\"r%d\": {}", i ? ", " : "", i);
 	fprintf(f, "} }\n");
 	fclose(f);
 
-	if ((dpid = fork()) == -1)
+	if ((dpids[n] = fork()) == -1)
 		fatal("fork: %s", strerror(errno));
-	if (dpid == 0) {
+	if (dpids[n] == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(fd, STDOUT_FILENO);
@@ -309,8 +381,8 @@ daemon_start(const char *bin)
 				p = 0;
 			fclose(f);
 		}
-		if (waitpid(dpid, &status, WNOHANG) == dpid) {
-			dpid = 0;
+		if (waitpid(dpids[n], &status, WNOHANG) == dpids[n]) {
+			dpids[n] = 0;
 			fatal("chatsockd exited before listening (see %s)",
 			    log);
 		}
@@ -318,45 +390,75 @@ daemon_start(const char *bin)
 			fatal("chatsockd did not listen within 10 s");
 		usleep(10000);
 	}
-	memset(&daddr, 0, sizeof daddr);
-	daddr.sin_family = AF_INET;
-	daddr.sin_port = htons(p);
-	inet_pton(AF_INET, "127.0.0.1", &daddr.sin_addr);
+	memset(&daddrs[n], 0, sizeof daddrs[n]);
+	daddrs[n].sin_family = AF_INET;
+	daddrs[n].sin_port = htons(p);
+	inet_pton(AF_INET, "127.0.0.1", &daddrs[n].sin_addr);
 }
 
-/* The daemon's peak resident set (VmHWM), in kB. */
+/* How many daemons still run. */
+static int
+daemons_running(void)
+{
+	int n, running = 0;
+
+	for (n = 0; n < opt.nodes; n++)
+		running += dpids[n] > 0;
+	return (running);
+}
+
+/* Signal every daemon still running. */
+static void
+daemons_kill(int sig)
+{
+	int n;
+
+	for (n = 0; n < opt.nodes; n++) {
+		if (dpids[n] > 0)
+			kill(dpids[n], sig);
+	}
+}
+
+/* The daemons' peak resident sets (VmHWM) added up, in kB. */
 static long
 daemon_rss(void)
 {
 	char path[64], line[256];
-	long kb = -1;
+	long kb, sum = -1;
 	FILE *f;
+	int n;
 
-	snprintf(path, sizeof path, "/proc/%d/status", (int)dpid);
-	if ((f = fopen(path, "r")) == NULL)
-		return (-1);
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (sscanf(line, "VmHWM: %ld", &kb) == 1)
-			break;
+	for (n = 0; n < opt.nodes; n++) {
+		snprintf(path, sizeof path, "/proc/%d/status", (int)dpids[n]);
+		if (dpids[n] <= 0 || (f = fopen(path, "r")) == NULL)
+			continue;
+		while (fgets(line, sizeof line, f) != NULL) {
+			if (sscanf(line, "VmHWM: %ld", &kb) == 1) {
+				sum = (sum < 0 ? 0 : sum) + kb;
+				break;
+			}
+		}
+		fclose(f);
 	}
-	fclose(f);
-	return (kb);
+	return (sum);
 }
 
-/* Lines of the daemon's stderr that hold s. */
+/* Lines of the daemons' stderr that hold s. */
 static int
 daemon_log_count(const char *s)
 {
 	char path[512], line[1024];
 	FILE *f;
-	int n = 0;
+	int n = 0, i;
 
-	snprintf(path, sizeof path, "%s/stderr.log", ddir);
-	if ((f = fopen(path, "r")) == NULL)
-		return (-1);
-	while (fgets(line, sizeof line, f) != NULL)
-		n += strstr(line, s) != NULL;
-	fclose(f);
+	for (i = 0; i < opt.nodes; i++) {
+		snprintf(path, sizeof path, "%s/stderr%d.log", ddir, i);
+		if ((f = fopen(path, "r")) == NULL)
+			return (-1);
+		while (fgets(line, sizeof line, f) != NULL)
+			n += strstr(line, s) != NULL;
+		fclose(f);
+	}
 	return (n);
 }
 
@@ -383,8 +485,9 @@ client_connect(struct sclient *c)
 	c->iac = c->cr = 0;
 	c->len = 0;
 	nconnects++;
-	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&daddr,
-	    sizeof daddr) != 0) {
+	if (bufferevent_socket_connect(c->bev,
+	    (struct sockaddr *)&daddrs[c->id % opt.nodes],
+	    sizeof daddrs[0]) != 0) {
 		if (c->kind == GOOD)
 			error("%s: connect failed", c->name);
 		client_gone(c);
@@ -828,29 +931,32 @@ finish(void)
 		rss_peak_kb = kb;
 	stopping = 1;
 	chatting = 0;
-	kill(dpid, SIGTERM);
+	daemons_kill(SIGTERM);
 }
 
 /* Once a second: the daemon is alive, the phase progresses, RSS. */
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	int status, i, open = 0;
+	int status, i, n, open = 0;
 	long kb;
 
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (dpid > 0 && waitpid(dpid, &status, WNOHANG) == dpid) {
-		daemon_status = status;
-		dpid = 0;
+	for (n = 0; n < opt.nodes; n++) {
+		if (dpids[n] <= 0 ||
+		    waitpid(dpids[n], &status, WNOHANG) != dpids[n])
+			continue;
+		dstatus[n] = status;
+		dpids[n] = 0;
 		if (!stopping) {
-			error("chatsockd died during the run (status 0x%x)",
-			    status);
+			error("chatsockd (node %d) died during the run "
+			    "(status 0x%x)", n, status);
 			stopping = 1;
 		}
 	}
-	if (dpid > 0 && (kb = daemon_rss()) > rss_peak_kb)
+	if (daemons_running() > 0 && (kb = daemon_rss()) > rss_peak_kb)
 		rss_peak_kb = kb;
 	if (!stopping && (now_ms() - phase_start > SOAK_PHASE_MAX * 1000L ||
 	    now_ms() - progress > SOAK_STALL * 1000L))
@@ -859,19 +965,46 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	for (i = 0; i < ngood; i++)
 		open += good[i]->bev != NULL;
-	if (dpid == 0 && (open == 0 ||
+	if (daemons_running() == 0 && (open == 0 ||
 	    now_ms() - run_end > SOAK_STOP_MAX * 1000L))
 		finished = 1;
-	if (dpid > 0 && now_ms() - run_end > SOAK_STOP_MAX * 1000L) {
+	if (daemons_running() > 0 &&
+	    now_ms() - run_end > SOAK_STOP_MAX * 1000L) {
 		error("chatsockd did not exit within %d s of SIGTERM",
 		    SOAK_STOP_MAX);
-		kill(dpid, SIGKILL);
-		waitpid(dpid, &daemon_status, 0);
-		dpid = 0;
+		for (n = 0; n < opt.nodes; n++) {
+			if (dpids[n] <= 0)
+				continue;
+			kill(dpids[n], SIGKILL);
+			waitpid(dpids[n], &dstatus[n], 0);
+			dpids[n] = 0;
+		}
 		finished = 1;
 	}
 	if (finished)
 		event_base_loopbreak(base);
+}
+
+/* A run without errors leaves no files. */
+static void
+soak_clean(void)
+{
+	static const char *const files[] = { "chatsock%d.json",
+	    "stderr%d.log", "port%d", "accounts%d" };
+	char path[512], name[64];
+	size_t f;
+	int n;
+
+	for (n = 0; n < opt.nodes; n++) {
+		for (f = 0; f < sizeof files / sizeof files[0]; f++) {
+			snprintf(name, sizeof name, files[f], n);
+			snprintf(path, sizeof path, "%s/%s", ddir, name);
+			unlink(path);
+		}
+	}
+	snprintf(path, sizeof path, "%s/redis.log", ddir);
+	unlink(path);
+	rmdir(ddir);
 }
 
 /* Options, clients, daemon, the run, the verdict. */
@@ -883,7 +1016,7 @@ main(int argc, char **argv)
 	int ch, i, nbad, kinds[4] = { 0 }, shut = 0, drops;
 	char *end;
 
-	while ((ch = getopt(argc, argv, "b:hm:n:r:s:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:hm:n:r:s:t:w:")) != -1) {
 		if (ch == 'h' || ch == '?')
 			usage();
 		i = (int)strtol(optarg, &end, 10);
@@ -891,6 +1024,7 @@ main(int argc, char **argv)
 			usage();
 		switch (ch) {
 		case 'b': opt.bad_pct = i; break;
+		case 'c': opt.nodes = i; break;
 		case 'm': opt.per_phase = i; break;
 		case 'n': opt.nclients = i; break;
 		case 'r': opt.nrooms = i; break;
@@ -901,7 +1035,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (opt.nclients < 2 || opt.nrooms < 1 || opt.per_phase < 1 ||
-	    opt.bad_pct > 90 || opt.window < 1)
+	    opt.bad_pct > 90 || opt.window < 1 || opt.nodes < 1 ||
+	    opt.nodes > SOAK_NODES_MAX)
 		usage();
 	if ((bin = getenv("CHATSOCKD")) == NULL)
 		bin = "./chatsockd";
@@ -936,6 +1071,8 @@ main(int argc, char **argv)
 	    dm_used == NULL)
 		fatal("out of memory");
 
+	for (i = 0; i < SOAK_NODES_MAX; i++)
+		dstatus[i] = -1;
 	daemon_start(bin);
 	base = event_base_new();
 	tick = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
@@ -957,10 +1094,21 @@ main(int argc, char **argv)
 	if (shut < ngood && nerrors == 0)
 		error("%d of %d well-behaved clients saw the shutdown notice",
 		    shut, ngood);
-	if (daemon_status == -1 || !WIFEXITED(daemon_status) ||
-	    WEXITSTATUS(daemon_status) != 0)
-		error("chatsockd exit status 0x%x (a leak under ASan, a crash, "
-		    "or an error: see %s/stderr.log)", daemon_status, ddir);
+	daemon_status = 0;
+	for (i = 0; i < opt.nodes; i++) {
+		if (dstatus[i] == -1 || !WIFEXITED(dstatus[i]) ||
+		    WEXITSTATUS(dstatus[i]) != 0) {
+			error("chatsockd (node %d) exit status 0x%x (a leak "
+			    "under ASan, a crash, or an error: see "
+			    "%s/stderr%d.log)", i, dstatus[i], ddir, i);
+			if (daemon_status == 0)
+				daemon_status = dstatus[i];
+		}
+	}
+	if (rpid > 0) {
+		kill(rpid, SIGTERM);
+		waitpid(rpid, NULL, 0);
+	}
 	drops = daemon_log_count("output limit");
 
 	printf("soak: %d clients (%d well-behaved, %d never reading, %d "
@@ -976,8 +1124,10 @@ main(int argc, char **argv)
 	    (unsigned long long)nchecked,
 	    nchecked * 1000.0 / (run_end - run_start + 1),
 	    (unsigned long long)nbad_bytes, drops);
-	printf("soak: daemon peak RSS %ld kB, exit status %d, %d errors\n",
-	    rss_peak_kb, WIFEXITED(daemon_status) ?
+	printf("soak: %d daemon%s%s, peak RSS %ld kB%s, exit status %d, %d "
+	    "errors\n", opt.nodes, opt.nodes > 1 ? "s" : "",
+	    opt.nodes > 1 ? " through Redis" : "", rss_peak_kb,
+	    opt.nodes > 1 ? " (all added)" : "", WIFEXITED(daemon_status) ?
 	    WEXITSTATUS(daemon_status) : -1, nerrors);
 
 	for (i = 0; i < opt.nclients; i++) {
@@ -988,19 +1138,8 @@ main(int argc, char **argv)
 	}
 	event_free(tick);
 	event_base_free(base);
-	if (nerrors == 0) {
-		snprintf(ddir + strlen(ddir), sizeof ddir - strlen(ddir),
-		    "/chatsock.json");
-		unlink(ddir);
-		*strrchr(ddir, '/') = '\0';
-		strcat(ddir, "/stderr.log");
-		unlink(ddir);
-		*strrchr(ddir, '/') = '\0';
-		strcat(ddir, "/port");
-		unlink(ddir);
-		*strrchr(ddir, '/') = '\0';
-		rmdir(ddir);
-	}
+	if (nerrors == 0)
+		soak_clean();
 	free(clients);
 	free(good);
 	free(expect);
