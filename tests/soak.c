@@ -1014,6 +1014,8 @@ main(int argc, char **argv)
 	struct timeval one = { 1, 0 }, zero = { 0, 0 };
 	const char *bin;
 	int ch, i, nbad, kinds[4] = { 0 }, shut = 0, drops;
+	struct rusage ru;
+	double cpu;
 	char *end;
 
 	while ((ch = getopt(argc, argv, "b:c:hm:n:r:s:t:w:")) != -1) {
@@ -1124,6 +1126,13 @@ main(int argc, char **argv)
 	    (unsigned long long)nchecked,
 	    nchecked * 1000.0 / (run_end - run_start + 1),
 	    (unsigned long long)nbad_bytes, drops);
+	/* The daemons and Redis are this process's only children. */
+	getrusage(RUSAGE_CHILDREN, &ru);
+	cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	printf("soak: CPU of the daemon%s%s: %.2f s, %.2f us per delivery\n",
+	    opt.nodes > 1 ? "s" : "", opt.nodes > 1 ? " and Redis" : "", cpu,
+	    nchecked > 0 ? cpu * 1e6 / nchecked : 0.0);
 	printf("soak: %d daemon%s%s, peak RSS %ld kB%s, exit status %d, %d "
 	    "errors\n", opt.nodes, opt.nodes > 1 ? "s" : "",
 	    opt.nodes > 1 ? " through Redis" : "", rss_peak_kb,
