@@ -51,25 +51,25 @@
 #define CLUSTER_PREFIX		"chatsock:"
 #define CLUSTER_ROOMS		CLUSTER_PREFIX "room:"
 #define CLUSTER_NODES		CLUSTER_PREFIX "nodes"
-#define CLUSTER_NODE		CLUSTER_PREFIX "node:"	/* one node's */
+#define CLUSTER_NODE		CLUSTER_PREFIX "node:"	/* + a node */
 #define CLUSTER_NAMES		CLUSTER_PREFIX "name:"
 #define CLUSTER_SEATS		CLUSTER_PREFIX "seats:"
-#define CLUSTER_ACCOUNTS	CLUSTER_PREFIX "accounts"	/* a hash */
-#define CLUSTER_REFRESH_BATCH	500	/* names per lease refresh script */
+#define CLUSTER_ACCOUNTS	CLUSTER_PREFIX "accounts" /* hash */
+#define CLUSTER_REFRESH_BATCH	500	/* names per refresh script */
 
 /* Envelope types. */
 enum cluster_type {
-	CLUSTER_SAY = 1,	/* sender said payload in room target */
-	CLUSTER_NOTICE,		/* a server line (payload) for room target */
+	CLUSTER_SAY = 1,	/* sender said payload in target */
+	CLUSTER_NOTICE,		/* a server line (payload) for target */
 	CLUSTER_BEAT,		/* a node's heartbeat and counts */
 	CLUSTER_HELLO,		/* a node (re)joined: send it your users */
-	CLUSTER_USERS,		/* part of a node's user list (target: b, e) */
-	CLUSTER_USER_ON,	/* sender got a name (payload "R": registered) */
+	CLUSTER_USERS,		/* part of a user list (target: b, e) */
+	CLUSTER_USER_ON,	/* sender got a name ("R": registered) */
 	CLUSTER_USER_OFF,	/* sender went away */
-	CLUSTER_USER_ROOM,	/* sender is now in room target ("": none) */
-	CLUSTER_BROADCAST,	/* an operator's notice (payload) for all */
-	CLUSTER_KICK,		/* disconnect sender with payload as last words */
-	CLUSTER_ACCOUNT,	/* sender's account changed in the hash */
+	CLUSTER_USER_ROOM,	/* sender is in room target ("": none) */
+	CLUSTER_BROADCAST,	/* an operator's notice for all */
+	CLUSTER_KICK,		/* disconnect sender, payload last words */
+	CLUSTER_ACCOUNT,	/* sender's account changed */
 };
 
 /* A user on another node, as its node told us. */
@@ -144,7 +144,7 @@ struct cluster_flight {
 	TAILQ_ENTRY(cluster_flight) entry;
 	uint64_t	 seq;
 	char		 room[ROOM_NAME_MAX + 1];
-	char		 sender[USERNAME_LIMIT_MAX + 1];	/* "": a notice */
+	char		 sender[USERNAME_LIMIT_MAX + 1]; /* "": notice */
 	char		 text[];
 };
 TAILQ_HEAD(cluster_flights, cluster_flight);
@@ -158,13 +158,13 @@ struct cluster_batch {
 static struct {
 	enum cluster_phase	 phase;
 	int			 joined;	/* ever up */
-	int			 tearing;	/* we are freeing the contexts */
+	int			 tearing;	/* freeing the contexts */
 	char			*redis;		/* as configured, for logs */
 	char			 host[PATH_BYTES_MAX];
 	unsigned		 port;		/* 0: a UNIX socket */
 	char			*password;
 	char			*node;
-	char			*owner;		/* node:boot, the lease value */
+	char			*owner;		/* node:boot, lease value */
 	char			*node_channel;	/* every node's */
 	char			*own_channel;	/* this node's (DMs) */
 	struct cluster_nodes	 nodes;		/* the others */
@@ -172,7 +172,7 @@ static struct {
 	unsigned		 lease_ms;
 	redisAsyncContext	*cmd;
 	redisAsyncContext	*sub;
-	int			 cmd_ready;	/* connected (and AUTH sent) */
+	int			 cmd_ready;	/* connected, AUTH sent */
 	unsigned		 subscribed;	/* confirmations so far */
 	struct event		*connect_timer;
 	struct event		*retry_timer;

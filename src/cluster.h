@@ -7,7 +7,7 @@ struct config;
 struct room;
 
 /* What a name claim found out (cluster_name_claim). */
-#define CLUSTER_CLAIM_OK	0	/* the name is ours across the cluster */
+#define CLUSTER_CLAIM_OK	0	/* ours across the cluster */
 #define CLUSTER_CLAIM_TAKEN	1	/* someone on some node has it */
 #define CLUSTER_CLAIM_UNCHECKED	2	/* Redis out of reach: nobody knows */
 

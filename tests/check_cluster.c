@@ -829,6 +829,7 @@ START_TEST(test_config_errors)
 }
 END_TEST
 
+/* Config errors alone; the rest with Redis and three nodes each. */
 static Suite *
 cluster_suite(void)
 {

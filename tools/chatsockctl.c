@@ -1276,7 +1276,8 @@ ctl_print_users(json_t *reply, __attribute__((unused)) int argc,
 	static const char	*head[] = { "NAME", "ROOM", "VIEW", "ADDRESS",
 				    "CONNECTED", "IDLE", "VIA", "KEY" };
 	static const char	*nhead[] = { "NODE", "NAME", "ROOM", "VIEW",
-				    "ADDRESS", "CONNECTED", "IDLE", "VIA", "KEY" };
+				    "ADDRESS", "CONNECTED", "IDLE", "VIA",
+				    "KEY" };
 	json_t			*users = json_object_get(reply, "users");
 
 	if (json_array_size(users) > 0 &&
