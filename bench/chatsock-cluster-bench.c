@@ -1119,7 +1119,7 @@ idle_child(struct bench *b, int first, int count, int rep, int ctl)
 
 /* Idle users over nodes, gens generators; RSS and set-up time. */
 static void
-idle_run(int nodes, int users, struct result *r)
+idle_run(int nodes, int cluster, int users, struct result *r)
 {
 	struct bench b;
 	int gens = (users + GEN_USERS - 1) / GEN_USERS;
@@ -1133,7 +1133,7 @@ idle_run(int nodes, int users, struct result *r)
 	memset(r, 0, sizeof *r);
 	if (gens > 64)
 		die("too many generators");
-	bench_init(&b, nodes, 1);
+	bench_init(&b, nodes, cluster);
 	usleep(500000);
 	r->rss_empty_kb = nodes_rss(&b);
 	r->redis_rss_empty_kb = proc_rss(b.rpid);
@@ -1343,7 +1343,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: chatsock-cluster-bench [--only fanout|idle|recovery]\n"
+	    "usage: chatsock-cluster-bench\n"
+	    "         [--only fanout|flat|paced|idle|recovery]\n"
 	    "         [--users N] [--senders S] [--messages M] [--rate R]\n"
 	    "         [--idle-users N] [--chatsockd PATH] [--verbose]\n"
 	    "Fan-out runs flat out (M per sender) and paced at R messages/s\n"
@@ -1367,12 +1368,13 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const double down[] = { 0.2, 1, 3 };
+	static const double down[] = { 0.2, 1, 3, 10 };
 	int ch, users = 100, senders = 10, messages = 10000, window = 256;
-	int idle_users = 50000, fit, bad = 0, i, nt = 3;
+	int idle_users = 50000, fit, bad = 0, i, flat, paced;
+	int nt = sizeof down / sizeof down[0];
 	const char *only = NULL;
-	double rate = 100, secs[3];
-	struct result one, two, onep, twop, idle;
+	double rate = 100, secs[4];
+	struct result one, two, onep, twop, idle, idle1;
 	struct rlimit rl;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -1390,8 +1392,13 @@ main(int argc, char **argv)
 		}
 	}
 	if (only != NULL && strcmp(only, "fanout") != 0 &&
+	    strcmp(only, "flat") != 0 && strcmp(only, "paced") != 0 &&
 	    strcmp(only, "idle") != 0 && strcmp(only, "recovery") != 0)
-		die("--only: fanout, idle or recovery");
+		die("--only: fanout, flat, paced, idle or recovery");
+	flat = only == NULL || strcmp(only, "fanout") == 0 ||
+	    strcmp(only, "flat") == 0;
+	paced = only == NULL || strcmp(only, "fanout") == 0 ||
+	    strcmp(only, "paced") == 0;
 	if (senders < 1 || senders >= users || messages < 1 || rate <= 0 ||
 	    idle_users < 3)
 		die("need 1 <= senders < users, messages >= 1, rate > 0 and "
@@ -1414,7 +1421,7 @@ main(int argc, char **argv)
 	getrlimit(RLIMIT_NOFILE, &rl);
 	print_machine();
 
-	if (only == NULL || strcmp(only, "fanout") == 0) {
+	if (flat) {
 		printf("\nfan-out, one room, flat out: %d users, %d senders x "
 		    "%d\n", users, senders, messages);
 		print_load();
@@ -1422,6 +1429,13 @@ main(int argc, char **argv)
 		print_fanout("1 node", &one);
 		fanout(2, 1, users, senders, messages, 0, window, &two);
 		print_fanout("2 nodes + Redis", &two);
+		bad |= !one.ok || !two.ok;
+		printf("  %-46s %6.2fx\n", "deliveries/s, 2 nodes to 1",
+		    one.rate > 0 ? two.rate / one.rate : 0);
+		print_ratio("CPU per delivery, 2 nodes to 1",
+		    two.cpu_us_per_delivery, one.cpu_us_per_delivery, 1.3);
+	}
+	if (paced) {
 		printf("\nfan-out, paced: 1000 users, 10 senders, %.0f "
 		    "messages/s for 20 s\n", rate);
 		print_load();
@@ -1429,15 +1443,10 @@ main(int argc, char **argv)
 		print_fanout("1 node", &onep);
 		fanout(2, 1, 1000, 10, (int)(rate * 2), rate, window, &twop);
 		print_fanout("2 nodes + Redis", &twop);
-		printf("\nratios, 2 nodes to 1:\n");
-		bad |= !one.ok || !two.ok || !onep.ok || !twop.ok;
-		printf("  %-46s %6.2fx\n", "deliveries/s, flat out",
-		    one.rate > 0 ? two.rate / one.rate : 0);
-		print_ratio("CPU per delivery, flat out",
-		    two.cpu_us_per_delivery, one.cpu_us_per_delivery, 1.3);
-		print_ratio("CPU per delivery, paced",
+		bad |= !onep.ok || !twop.ok;
+		print_ratio("CPU per delivery, 2 nodes to 1",
 		    twop.cpu_us_per_delivery, onep.cpu_us_per_delivery, 1.3);
-		print_ratio("cross-node p99 (paced) to 1-node p99",
+		print_ratio("cross-node p99 to 1-node p99",
 		    twop.xp99_ms, onep.p99_ms, 2);
 	}
 	if (only == NULL || strcmp(only, "idle") == 0) {
@@ -1454,22 +1463,30 @@ main(int argc, char **argv)
 		printf("\nidle: %d users over 3 nodes, %d generators\n",
 		    idle_users, (idle_users + GEN_USERS - 1) / GEN_USERS);
 		print_load();
-		idle_run(3, idle_users, &idle);
-		if (!idle.ok)
+		idle_run(3, 1, idle_users, &idle);
+		idle_run(1, 0, idle_users / 3, &idle1);
+		if (!idle.ok || !idle1.ok)
 			printf("  FAILED\n");
 		else {
-			printf("  set-up %.2f s; nodes' rss %ld KiB (empty "
-			    "%ld): %.0f B/user; Redis rss %ld KiB (empty %ld)"
-			    ": %.0f B/user\n", idle.setup_s, idle.rss_kb,
-			    idle.rss_empty_kb, idle.rss_per_user,
+			printf("  3 nodes + Redis: set-up %.2f s; nodes' rss %ld "
+			    "KiB (empty %ld): %.0f B/user; Redis rss %ld KiB "
+			    "(empty %ld): %.0f B/user\n", idle.setup_s,
+			    idle.rss_kb, idle.rss_empty_kb, idle.rss_per_user,
 			    idle.redis_rss_kb, idle.redis_rss_empty_kb,
 			    (idle.redis_rss_kb - idle.redis_rss_empty_kb) *
 			    1024.0 / idle_users);
+			printf("  1 node, %d users: set-up %.2f s; rss %ld KiB "
+			    "(empty %ld): %.0f B/user\n", idle_users / 3,
+			    idle1.setup_s, idle1.rss_kb, idle1.rss_empty_kb,
+			    idle1.rss_per_user);
 			printf("  %-46s %6.0f B  (target <= 1536 B: %s)\n",
-			    "nodes' RSS per user", idle.rss_per_user,
+			    "nodes' RSS per user, 3 nodes", idle.rss_per_user,
 			    idle.rss_per_user <= 1536 ? "met" : "NOT met");
+			printf("  %-46s %6.0f B\n", "of which the cluster "
+			    "(above 1 node's)", idle.rss_per_user -
+			    idle1.rss_per_user);
 		}
-		bad |= !idle.ok;
+		bad |= !idle.ok || !idle1.ok;
 	}
 	if (only == NULL || strcmp(only, "recovery") == 0) {
 		printf("\nrecovery: Redis killed (-9) and restarted on its "
