@@ -624,7 +624,8 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 	if (!(what & EV_READ))
 		return;
 	for (rounds = 0; rounds < 4; rounds++) {
-		memcpy(buf, c->carry, c->carry_len);
+		if (c->carry_len > 0)
+			memcpy(buf, c->carry, c->carry_len);
 		n = read(fd, buf + c->carry_len, READ_CHUNK);
 		if (n == 0) {
 			fail(b, "node %d closed user %d's connection "
