@@ -6,7 +6,7 @@
  *
  * fan-out	one room, the same users on one plain node and spread over two
  *		nodes: deliveries per second, latency (cross-node apart), and
- *		the CPU of every server process (nodes and Redis) per delivery,
+ *		the CPU of every server process (nodes, Redis) per delivery,
  *		flat out and paced;
  * idle		idle users over three nodes: RSS per user above the empty
  *		nodes' and set-up time, one forked load generator per 15,000
@@ -57,9 +57,9 @@
 #define GEN_USERS	15000	/* users per forked idle generator */
 #define NODES_MAX	3
 #define LAT_FINE	100000		/* 1 us buckets below 100 ms */
-#define LAT_COARSE	1000000		/* then 100 us buckets to 100 s */
+#define LAT_COARSE	1000000		/* then 100 us to 100 s */
 #define LAT_BUCKETS	(LAT_FINE + LAT_COARSE)
-#define LIT(s)		(s), sizeof (s) - 1	/* a literal and its length */
+#define LIT(s)		(s), sizeof (s) - 1	/* literal, length */
 
 enum conn_state {
 	ST_IDLE,	/* not yet connecting */
@@ -76,11 +76,11 @@ struct conn {
 	int		 fd;
 	struct event	*ev;
 	enum conn_state	 state;
-	char		*carry;		/* partial line between reads */
+	char		*carry;		/* a partial line */
 	size_t		 carry_len;
 	char		*out;		/* unsent bytes */
 	size_t		 out_len;
-	uint32_t	*next;		/* per sender: next expected seq */
+	uint32_t	*next;		/* per sender: next seq */
 	uint32_t	 sent;		/* as a sender */
 };
 
@@ -102,7 +102,7 @@ struct result {
 	double		 xp99_ms;	/* deliveries across nodes */
 	double		 sp99_ms;	/* deliveries within a node */
 	uint64_t	 xdeliveries;
-	double		 cpu_s;		/* all servers, chat phase */
+	double		 cpu_s;		/* all servers, chatting */
 	double		 cpu_us_per_delivery;
 	double		 redis_cpu_s;
 	long		 rss_empty_kb;	/* nodes together */
@@ -130,14 +130,15 @@ struct bench {
 	int		 setting_up;
 	int		 ready;
 	int		 phase;		/* 0 setup, 2 chat, 3 done */
-	double		 t_start, t_ready, t_chat, t_last_rx, t_last_progress;
+	double		 t_start, t_ready, t_chat;
+	double		 t_last_rx, t_last_progress;
 	uint64_t	 sent_total;
 	int		 progress;
 	uint64_t	 deliveries, expected, disorder;
-	uint32_t	*acked;		/* per sender, seen by the probe */
+	uint32_t	*acked;		/* per sender, seen */
 	struct hist	 all, same, cross;
 	struct event	*tick;
-	double		 t_probe_rx;	/* recovery: last line across */
+	double		 t_probe_rx;	/* recovery: a line across */
 	int		 failed;
 	char		 why[256];
 };
@@ -167,7 +168,8 @@ static void	conn_cb(evutil_socket_t fd, short what, void *arg);
 static void	conn_send(struct conn *c, const char *buf, size_t len);
 static void	conn_input(struct conn *c, char *buf, size_t len,
 		    uint64_t t);
-static void	conn_line(struct conn *c, char *line, size_t len, uint64_t t);
+static void	conn_line(struct conn *c, char *line, size_t len,
+		    uint64_t t);
 static void	conn_message(struct conn *c, const char *p, size_t len,
 		    uint64_t t);
 static void	conn_ready(struct conn *c);
@@ -262,7 +264,8 @@ spawn(char *const argv[], const char *log, const char *portfile)
 	if (pid == 0) {
 		pin(1);
 		raise_nofile();
-		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600)) >= 0) {
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
 			close(fd);
@@ -1351,7 +1354,8 @@ usage(FILE *f)
 	    "Fan-out runs flat out (M per sender) and paced at R messages/s\n"
 	    "(1000 users, 10 senders, 100/s for 20 s); idle holds N users\n"
 	    "(50000, or what the descriptor limit allows) over 3 nodes.\n"
-	    "CHATSOCKD and REDIS_SERVER in the environment name the binaries.\n");
+	    "CHATSOCKD and REDIS_SERVER in the environment name the "
+	    "binaries.\n");
 }
 
 int
@@ -1469,8 +1473,8 @@ main(int argc, char **argv)
 		if (!idle.ok || !idle1.ok)
 			printf("  FAILED\n");
 		else {
-			printf("  3 nodes + Redis: set-up %.2f s; nodes' rss %ld "
-			    "KiB (empty %ld): %.0f B/user; Redis rss %ld KiB "
+			printf("  3 nodes + Redis: set-up %.2f s; nodes' rss "
+			    "%ld KiB (empty %ld): %.0f B/user; Redis rss %ld KiB "
 			    "(empty %ld): %.0f B/user\n", idle.setup_s,
 			    idle.rss_kb, idle.rss_empty_kb, idle.rss_per_user,
 			    idle.redis_rss_kb, idle.redis_rss_empty_kb,
