@@ -1474,8 +1474,8 @@ main(int argc, char **argv)
 			printf("  FAILED\n");
 		else {
 			printf("  3 nodes + Redis: set-up %.2f s; nodes' rss "
-			    "%ld KiB (empty %ld): %.0f B/user; Redis rss %ld KiB "
-			    "(empty %ld): %.0f B/user\n", idle.setup_s,
+			    "%ld KiB (empty %ld): %.0f B/user; Redis rss %ld "
+			    "KiB (empty %ld): %.0f B/user\n", idle.setup_s,
 			    idle.rss_kb, idle.rss_empty_kb, idle.rss_per_user,
 			    idle.redis_rss_kb, idle.redis_rss_empty_kb,
 			    (idle.redis_rss_kb - idle.redis_rss_empty_kb) *
