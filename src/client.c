@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+
+#include <netdb.h>
 #include <netinet/tcp.h>
 
 #include <stdio.h>
@@ -80,7 +82,6 @@ client_new(const struct client_transport *tp, int fd,
     const struct sockaddr *sa, socklen_t len, struct evbuffer *out)
 {
 	struct client *c;
-	char addr[64];
 
 	c = xcalloc(1, sizeof *c);
 	c->tp = tp;
@@ -89,18 +90,13 @@ client_new(const struct client_transport *tp, int fd,
 	c->connected = c->active = server_now();
 	c->flood_tokens = server.cfg->flood_burst;
 	c->flood_stamp = (double)c->connected;
-	listener_format_addr(sa, len, c->ip, sizeof c->ip, addr, sizeof addr);
 	memcpy(&c->sa, sa, len < sizeof c->sa ? len : sizeof c->sa);
-	if (sa->sa_family == AF_INET6)
-		c->port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
-	else if (sa->sa_family == AF_INET)
-		c->port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
 	client_set_options(fd);
 
 	TAILQ_INSERT_TAIL(&server.clients, c, entry);
 	server.nclients++;
 	server.stats.connections++;
-	log_debug("client %s connected (%s)", addr, tp->name);
+	log_debug("client %s connected (%s)", client_addr(c), tp->name);
 	return (c);
 }
 
@@ -111,11 +107,24 @@ client_new(const struct client_transport *tp, int fd,
 const char *
 client_addr(const struct client *c)
 {
-	static char addr[64];
+	static char addr[NI_MAXHOST + 16];
+	char ip[NI_MAXHOST];
 
-	snprintf(addr, sizeof addr, strchr(c->ip, ':') != NULL ? "[%s]:%u" :
-	    "%s:%u", c->ip, c->port);
+	listener_format_addr(&c->sa.sa, sizeof c->sa, ip, sizeof ip, addr,
+	    sizeof addr);
 	return (addr);
+}
+
+/* The peer's IP address as text. */
+const char *
+client_ip(const struct client *c)
+{
+	static char ip[NI_MAXHOST];
+	char addr[NI_MAXHOST + 16];
+
+	listener_format_addr(&c->sa.sa, sizeof c->sa, ip, sizeof ip, addr,
+	    sizeof addr);
+	return (ip);
 }
 
 /* TCP options: keepalive against half-open peers, no Nagle delay. */
@@ -648,6 +657,7 @@ client_free(struct client *c)
 	term_free(c->term);
 	free(c->fingerprint);
 	free(c->pubkey);
+	free(c->dm_notices);
 	free(c);
 }
 

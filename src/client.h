@@ -5,6 +5,8 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,13 +98,15 @@ struct client {
 	double			 flood_stamp;
 	unsigned		 flood_strikes;
 	struct verify		*verify;	/* password check under way */
-	struct client_dm_notice	 dm_notices[DM_NOTICE_SENDERS];
+	struct client_dm_notice	*dm_notices;	/* DM_NOTICE_SENDERS, once rung */
 	time_t			 connected;
 	time_t			 active;
 	char			 name[USERNAME_LIMIT_MAX + 1];
-	char			 ip[64];	/* text, "%ifname" included */
-	unsigned short		 port;		/* peer's, for client_addr() */
-	struct sockaddr_storage	 sa;		/* binary: per-address counts */
+	union {				/* the peer, formatted when asked */
+		struct sockaddr		sa;
+		struct sockaddr_in	sin;
+		struct sockaddr_in6	sin6;
+	}			 sa;
 };
 
 /*
@@ -147,6 +151,8 @@ void		 client_drained(struct client *c);
 void		 client_bury(struct client *c);
 /* "ip:port" or "[ip]:port", in a buffer the next call reuses. */
 const char	*client_addr(const struct client *c);
+/* The peer's IP address as text, in a buffer the next call reuses. */
+const char	*client_ip(const struct client *c);
 void		 client_enable_read(struct client *c);
 /* Ignore the user's input for a while (password guessing). */
 void		 client_pause_read(struct client *c, unsigned seconds);

@@ -130,7 +130,7 @@ cmd_join(struct client *c, int argc, char **argv)
 		return;
 	}
 	w = xcalloc(1, sizeof *w);
-	wait = guard_admit(&w->ticket, &c->sa, argv[0],
+	wait = guard_admit(&w->ticket, &c->sa.sa, argv[0],
 	    r != NULL ? r->name : NULL);
 	if (wait > 0) {
 		free(w);

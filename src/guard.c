@@ -73,7 +73,7 @@ static const double guard_rate[2] = { JOIN_CLEAN_PER_MIN / 60.0,
 
 static double	guard_now(void);
 static unsigned	guard_secs(double wait);
-static size_t	guard_addr_key(const struct sockaddr_storage *sa,
+static size_t	guard_addr_key(const struct sockaddr *sa,
 		    unsigned char *key);
 static size_t	guard_room_key(const char *room, unsigned char *key);
 static unsigned	guard_hash(const unsigned char *key, size_t len);
@@ -109,7 +109,7 @@ guard_secs(double wait)
 
 /* The address as bytes: family byte, then IPv4 or the IPv6 /64. */
 static size_t
-guard_addr_key(const struct sockaddr_storage *sa, unsigned char *key)
+guard_addr_key(const struct sockaddr *sa, unsigned char *key)
 {
 	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
 	    0, 0, 0xff, 0xff };
@@ -117,18 +117,18 @@ guard_addr_key(const struct sockaddr_storage *sa, unsigned char *key)
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
 	const unsigned char *a6 = sin6->sin6_addr.s6_addr;
 
-	if (sa->ss_family == AF_INET) {
+	if (sa->sa_family == AF_INET) {
 		key[0] = 4;
 		memcpy(key + 1, &sin->sin_addr, 4);
 		return (5);
 	}
-	if (sa->ss_family == AF_INET6 && memcmp(a6, mapped,
+	if (sa->sa_family == AF_INET6 && memcmp(a6, mapped,
 	    sizeof mapped) == 0) {
 		key[0] = 4;
 		memcpy(key + 1, a6 + 12, 4);
 		return (5);
 	}
-	if (sa->ss_family == AF_INET6) {
+	if (sa->sa_family == AF_INET6) {
 		key[0] = 6;
 		memcpy(key + 1, a6, 8);
 		return (9);
@@ -252,7 +252,7 @@ guard_log(struct guard_entry *r, const char *label, double now)
 
 /* May sa guess at room now? Count the guess if so. */
 unsigned
-guard_admit(struct guard_ticket *t, const struct sockaddr_storage *sa,
+guard_admit(struct guard_ticket *t, const struct sockaddr *sa,
     const char *room, const char *label)
 {
 	struct guard_entry *a, *r;

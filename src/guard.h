@@ -31,7 +31,7 @@ struct guard_ticket {
  * counted.
  */
 unsigned	guard_admit(struct guard_ticket *t,
-		    const struct sockaddr_storage *sa, const char *room,
+		    const struct sockaddr *sa, const char *room,
 		    const char *label);
 /* Settle an admitted guess; the seconds the address must now wait. */
 unsigned	guard_done(const struct guard_ticket *t, int outcome,

@@ -291,8 +291,8 @@ listener_may_log(const struct client *c)
 {
 	char key[LISTENER_KEY_LEN];
 
-	listener_key((const struct sockaddr *)&c->sa, key);
-	return (listener_may_log_key(key, c->ip));
+	listener_key(&c->sa.sa, key);
+	return (listener_may_log_key(key, client_ip(c)));
 }
 
 /* The window is over: sum up what was suppressed, start afresh. */
@@ -406,7 +406,7 @@ listener_release(const struct client *c)
 
 	if (per_address == NULL)
 		return;
-	listener_key((const struct sockaddr *)&c->sa, key);
+	listener_key(&c->sa.sa, key);
 	count = (uintptr_t)strmap_get(per_address, key);
 	if (count <= 1)
 		strmap_del(per_address, key);

@@ -401,6 +401,10 @@ room_dm_ring(struct client *to, const char *from)
 	time_t now = server_now();
 	unsigned i, oldest = 0;
 
+	/* Most users are never rung: the memory comes with the first ring. */
+	if (to->dm_notices == NULL)
+		to->dm_notices = xcalloc(DM_NOTICE_SENDERS,
+		    sizeof *to->dm_notices);
 	for (i = 0; i < DM_NOTICE_SENDERS; i++) {
 		if (strcasecmp(to->dm_notices[i].from, from) == 0)
 			break;
