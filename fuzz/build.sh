@@ -16,7 +16,7 @@ case "$cc" in
 *) cc=clang ;;		# gcc has no libFuzzer
 esac
 
-pkgs="libevent jansson libxcrypt libssh"
+pkgs="libevent jansson libxcrypt libssh hiredis"
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-std=gnu11 -Wall -Wextra -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \
     -DPACKAGE_VERSION=\"$version\" -iquote $srcdir/src $san \
