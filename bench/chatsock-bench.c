@@ -41,6 +41,8 @@
 
 #include <event2/event.h>
 
+#include "bench-util.h"
+
 #define ROOM		"bench"
 #define NAME_FMT	"u%05d"
 #define MARK		"~B "
@@ -126,21 +128,14 @@ struct bench {
 };
 
 static const char *chatsockd_path;
-static int ncpu;
 static int verbose;
 
-static double	now(void);
 static uint64_t	now_us(void);
-static void	die(const char *fmt, ...);
 static void	fail(struct bench *b, const char *fmt, ...);
 static int	free_port(void);
-static void	pin(int cpu);
-static void	raise_nofile(void);
 static void	start_chatsock(struct bench *b);
 static void	start_ngircd(struct bench *b);
 static void	stop_server(struct bench *b);
-static int	proc_cpu(pid_t pid, double *cpu);
-static long	proc_rss(pid_t pid);
 static void	conn_start(struct bench *b, struct conn *c);
 static void	conn_cb(evutil_socket_t fd, short what, void *arg);
 static void	conn_send(struct conn *c, const char *buf, size_t len);
@@ -164,16 +159,6 @@ static void	scenario(enum server_kind kind, int users, int senders,
 		    double duration, struct result *r);
 static const char *kind_name(enum server_kind kind);
 
-/* Seconds on the monotonic clock. */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
 /*
  * Microseconds since the first call, for the stamps in messages: short
  * numbers keep parsing cheap at millions of deliveries a second.
@@ -190,20 +175,6 @@ now_us(void)
 	if (t0 == 0)
 		t0 = t - 1;
 	return (t - t0);
-}
-
-/* A fatal setup error. */
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "chatsock-bench: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
 }
 
 /* A failed run: note why and stop the loop. */
@@ -235,35 +206,10 @@ free_port(void)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
 	    getsockname(fd, (struct sockaddr *)&sin, &len) != 0)
-		die("bind: %s", strerror(errno));
+		bench_die("bind: %s", strerror(errno));
 	port = ntohs(sin.sin_port);
 	close(fd);
 	return (port);
-}
-
-/* Keep this process on one core, if the machine has more than one. */
-static void
-pin(int cpu)
-{
-	cpu_set_t set;
-
-	if (ncpu < 2)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof set, &set);
-}
-
-/* As many descriptors as the hard limit allows. */
-static void
-raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
 }
 
 /* Write a file or die. */
@@ -273,7 +219,7 @@ write_file(const char *path, const char *text)
 	FILE *f;
 
 	if ((f = fopen(path, "w")) == NULL)
-		die("%s: %s", path, strerror(errno));
+		bench_die("%s: %s", path, strerror(errno));
 	fputs(text, f);
 	fclose(f);
 }
@@ -287,10 +233,10 @@ spawn(struct bench *b, char *const argv[], const char *portfile)
 
 	snprintf(log, sizeof log, "%s/server.log", b->dir);
 	if ((b->pid = fork()) < 0)
-		die("fork: %s", strerror(errno));
+		bench_die("fork: %s", strerror(errno));
 	if (b->pid == 0) {
-		pin(1);
-		raise_nofile();
+		bench_pin(1);
+		bench_raise_nofile();
 		if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
@@ -307,14 +253,14 @@ spawn(struct bench *b, char *const argv[], const char *portfile)
 static void
 wait_listening(struct bench *b, const char *portfile)
 {
-	double deadline = now() + 10;
+	double deadline = bench_now() + 10;
 	char buf[32];
 	FILE *f;
 	int fd, status;
 
-	while (now() < deadline) {
+	while (bench_now() < deadline) {
 		if (waitpid(b->pid, &status, WNOHANG) == b->pid)
-			die("%s exited at start; see %s/server.log",
+			bench_die("%s exited at start; see %s/server.log",
 			    kind_name(b->kind), b->dir);
 		if (portfile != NULL && (f = fopen(portfile, "r")) != NULL) {
 			if (fgets(buf, sizeof buf, f) != NULL && atoi(buf) > 0)
@@ -332,7 +278,7 @@ wait_listening(struct bench *b, const char *portfile)
 		}
 		usleep(20000);
 	}
-	die("%s did not listen within 10 s", kind_name(b->kind));
+	bench_die("%s did not listen within 10 s", kind_name(b->kind));
 }
 
 /* chatsockd with its flood control and limits out of the way. */
@@ -412,13 +358,13 @@ static void
 stop_server(struct bench *b)
 {
 	int status;
-	double deadline = now() + 10;
+	double deadline = bench_now() + 10;
 
 	if (b->pid <= 0)
 		return;
 	kill(b->pid, SIGTERM);
 	while (waitpid(b->pid, &status, WNOHANG) != b->pid) {
-		if (now() > deadline) {
+		if (bench_now() > deadline) {
 			kill(b->pid, SIGKILL);
 			waitpid(b->pid, &status, 0);
 			break;
@@ -426,48 +372,6 @@ stop_server(struct bench *b)
 		usleep(20000);
 	}
 	b->pid = 0;
-}
-
-/* User plus system CPU seconds of pid, from /proc/PID/stat. */
-static int
-proc_cpu(pid_t pid, double *cpu)
-{
-	char path[64], buf[1024], *p;
-	unsigned long utime, stime;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return (-1);
-	p = fgets(buf, sizeof buf, f);
-	fclose(f);
-	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
-		return (-1);
-	/* Fields after the command: state is 3, utime 14, stime 15. */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &utime, &stime) != 2)
-		return (-1);
-	*cpu = (double)(utime + stime) / sysconf(_SC_CLK_TCK);
-	return (0);
-}
-
-/* VmRSS of pid in KiB, from /proc/PID/status. */
-static long
-proc_rss(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return (-1);
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			kb = strtol(line + 6, NULL, 10);
-	}
-	fclose(f);
-	return (kb);
 }
 
 /* Open one connection from 127.0.0.(2 + idx / 4000): ports never run short. */
@@ -588,7 +492,7 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 	int rounds;
 
 	if (buf == NULL && (buf = malloc(CARRY_MAX + READ_CHUNK)) == NULL)
-		die("out of memory");
+		bench_die("out of memory");
 	if ((what & EV_WRITE) && c->out_len > 0)
 		conn_flush(c);
 	if (!(what & EV_READ))
@@ -607,7 +511,7 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 			fail(b, "read: %s (user %d)", strerror(errno), c->idx);
 			return;
 		}
-		b->t_last_rx = now();
+		b->t_last_rx = bench_now();
 		conn_input(c, buf, c->carry_len + n, now_us());
 		if (b->progress) {
 			b->t_last_progress = b->t_last_rx;
@@ -763,7 +667,7 @@ conn_ready(struct conn *c)
 	b->setting_up--;
 	b->ready++;
 	if (b->ready == b->users) {
-		b->t_ready = now();
+		b->t_ready = bench_now();
 		event_base_loopbreak(b->base);
 		return;
 	}
@@ -850,7 +754,7 @@ static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct bench *b = arg;
-	double t = now();
+	double t = bench_now();
 	uint64_t due;
 	char buf[256];
 	size_t off;
@@ -921,10 +825,10 @@ static void
 settle(struct bench *b, double quiet, double cap)
 {
 	struct timeval tv = { 0, 50000 };
-	double start = now();
+	double start = bench_now();
 
-	b->t_last_rx = now();
-	while (now() - b->t_last_rx < quiet && now() - start < cap &&
+	b->t_last_rx = bench_now();
+	while (bench_now() - b->t_last_rx < quiet && bench_now() - start < cap &&
 	    !b->failed) {
 		event_base_loopexit(b->base, &tv);
 		event_base_dispatch(b->base);
@@ -940,8 +844,8 @@ run(struct bench *b, struct result *r)
 	int i;
 
 	memset(r, 0, sizeof *r);
-	r->rss_empty_kb = proc_rss(b->pid);
-	proc_cpu(b->pid, &setup_cpu0);
+	r->rss_empty_kb = bench_proc_rss(b->pid);
+	bench_proc_cpu(b->pid, &setup_cpu0);
 	b->conns = calloc(b->users, sizeof *b->conns);
 	for (i = 0; i < b->users; i++) {
 		b->conns[i].b = b;
@@ -954,23 +858,23 @@ run(struct bench *b, struct result *r)
 	b->lat = calloc(LAT_FINE + LAT_COARSE, sizeof *b->lat);
 
 	/* Set up: connect, name, join, enter the view. */
-	b->t_start = now();
+	b->t_start = bench_now();
 	setup_more(b);
 	while (b->ready < b->users && !b->failed) {
 		struct timeval cap = { 1, 0 };
 
 		event_base_loopexit(b->base, &cap);
 		event_base_dispatch(b->base);
-		if (now() - b->t_start > 600)
+		if (bench_now() - b->t_start > 600)
 			fail(b, "set-up took over 600 s (%d ready)", b->ready);
 	}
 	if (b->failed)
 		goto out;
 	r->setup_s = b->t_ready - b->t_start;
 	settle(b, 0.5, 30);
-	proc_cpu(b->pid, &cpu0);
+	bench_proc_cpu(b->pid, &cpu0);
 	r->setup_cpu_s = cpu0 - setup_cpu0;
-	r->rss_kb = proc_rss(b->pid);
+	r->rss_kb = bench_proc_rss(b->pid);
 	r->rss_per_user = (r->rss_kb - r->rss_empty_kb) * 1024.0 / b->users;
 	if (b->idle) {
 		r->ok = 1;
@@ -980,7 +884,7 @@ run(struct bench *b, struct result *r)
 	/* Chat. */
 	b->expected = (uint64_t)b->senders * b->messages * (b->users - 1);
 	b->phase = 2;
-	b->t_chat = b->t_last_progress = now();
+	b->t_chat = b->t_last_progress = bench_now();
 	b->tick = event_new(b->base, -1, EV_PERSIST, tick_cb, b);
 	if (b->rate > 0)
 		tick.tv_usec = 1000;
@@ -993,7 +897,7 @@ run(struct bench *b, struct result *r)
 	while (b->phase != 3 && !b->failed)
 		event_base_dispatch(b->base);
 	r->elapsed_s = b->t_last_progress - b->t_chat;
-	proc_cpu(b->pid, &cpu1);
+	bench_proc_cpu(b->pid, &cpu1);
 	event_free(b->tick);
 	r->deliveries = b->deliveries;
 	r->expected = b->expected;
@@ -1052,7 +956,7 @@ scenario(enum server_kind kind, int users, int senders, int messages,
 	b.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	snprintf(b.dir, sizeof b.dir, "/tmp/chatsock-bench.XXXXXX");
 	if (mkdtemp(b.dir) == NULL)
-		die("mkdtemp: %s", strerror(errno));
+		bench_die("mkdtemp: %s", strerror(errno));
 	b.base = event_base_new();
 	if (kind == SRV_CHATSOCK)
 		start_chatsock(&b);
@@ -1080,20 +984,6 @@ static const char *
 kind_name(enum server_kind kind)
 {
 	return (kind == SRV_CHATSOCK ? "chatsock" : "ngircd");
-}
-
-/* The machine's load average: other work skews every figure. */
-static void
-print_load(void)
-{
-	char buf[128];
-	FILE *f;
-
-	if ((f = fopen("/proc/loadavg", "r")) == NULL)
-		return;
-	if (fgets(buf, sizeof buf, f) != NULL)
-		printf("  load average: %s", buf);
-	fclose(f);
 }
 
 /* Sort doubles (for medians). */
@@ -1199,7 +1089,7 @@ compare(const char *label, int which, int users, int senders, int messages,
 	if (!idle && rate > 0)
 		printf("%g msg/s aggregate", rate);
 	printf(" (%d run%s)\n", runs, runs > 1 ? "s" : "");
-	print_load();
+	bench_print_load();
 	fflush(stdout);
 	for (i = 0; i < runs; i++) {
 		if (which & 1) {
@@ -1290,15 +1180,15 @@ guess_connect(struct bench *b, const char *src)
 	int fd, one = 1;
 
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
-		die("socket: %s", strerror(errno));
+		bench_die("socket: %s", strerror(errno));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	inet_pton(AF_INET, src, &sin.sin_addr);
 	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0)
-		die("bind %s: %s", src, strerror(errno));
+		bench_die("bind %s: %s", src, strerror(errno));
 	if (connect(fd, (struct sockaddr *)&b->addr, sizeof b->addr) != 0)
-		die("connect from %s: %s", src, strerror(errno));
+		bench_die("connect from %s: %s", src, strerror(errno));
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	return (fd);
 }
@@ -1317,11 +1207,11 @@ guess_read(struct gconn *g)
 		}
 		n = read(g->fd, g->buf + g->len, sizeof g->buf - 1 - g->len);
 		if (n == 0)
-			die("%s: connection closed", g->src);
+			bench_die("%s: connection closed", g->src);
 		if (n < 0) {
 			if (errno == EAGAIN)
 				break;
-			die("%s: read: %s", g->src, strerror(errno));
+			bench_die("%s: read: %s", g->src, strerror(errno));
 		}
 		g->len += n;
 	}
@@ -1336,10 +1226,10 @@ guess_send(struct gconn *g, const char *line)
 	size_t len = strlen(line);
 
 	if (write(g->fd, line, len) != (ssize_t)len)
-		die("%s: write: %s", g->src, strerror(errno));
+		bench_die("%s: write: %s", g->src, strerror(errno));
 	g->len = 0;
 	g->busy = 1;
-	g->t_sent = now();
+	g->t_sent = bench_now();
 }
 
 /* Block until g's answer ends with a prompt (10 s at most). */
@@ -1347,11 +1237,11 @@ static void
 guess_wait(struct gconn *g)
 {
 	struct pollfd p = { g->fd, POLLIN, 0 };
-	double deadline = now() + 10;
+	double deadline = bench_now() + 10;
 
 	while (!guess_read(g)) {
-		if (now() > deadline)
-			die("%s: no answer: %s", g->src, g->buf);
+		if (bench_now() > deadline)
+			bench_die("%s: no answer: %s", g->src, g->buf);
 		poll(&p, 1, 100);
 	}
 	g->busy = 0;
@@ -1415,10 +1305,10 @@ guess_scenario(double secs, int naddr)
 	b.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	snprintf(b.dir, sizeof b.dir, "/tmp/chatsock-bench.XXXXXX");
 	if (mkdtemp(b.dir) == NULL)
-		die("mkdtemp: %s", strerror(errno));
+		bench_die("mkdtemp: %s", strerror(errno));
 	if ((salt = crypt_gensalt_ra("$y$", 0, NULL, 0)) == NULL ||
 	    (hash = crypt(salt, salt)) == NULL || *hash == '*')
-		die("crypt failed");
+		bench_die("crypt failed");
 	free(salt);
 	snprintf(conf, sizeof conf, "%s/chatsock.json", b.dir);
 	snprintf(portfile, sizeof portfile, "%s/port", b.dir);
@@ -1446,7 +1336,7 @@ guess_scenario(double secs, int naddr)
 	printf("guess: %d addresses at hidden room vault (yescrypt), 1 "
 	    "address reconnecting at staff (plain), bystander :list every "
 	    "%d ms, %g s\n", naddr, GUESS_LIST_MS, secs);
-	print_load();
+	bench_print_load();
 
 	/* Timing: wrong passwords from fresh addresses, rotating order. */
 	for (i = 0; i < GUESS_SAMPLES; i++) {
@@ -1459,7 +1349,7 @@ guess_scenario(double secs, int naddr)
 			    kinds[k], i);
 			guess_send(&t, line);
 			guess_wait(&t);
-			tk[k][i] = (now() - t.t_sent) * 1000;
+			tk[k][i] = (bench_now() - t.t_sent) * 1000;
 		}
 		close(t.fd);
 	}
@@ -1481,7 +1371,7 @@ guess_scenario(double secs, int naddr)
 	cap = (long)(secs * 1000 / GUESS_LIST_MS) * 2 + 16;
 	lat = calloc(cap, sizeof *lat);
 	if (g == NULL || p == NULL || lat == NULL)
-		die("out of memory");
+		bench_die("out of memory");
 	for (i = 0; i < naddr; i++) {
 		snprintf(src, sizeof src, "127.0.%d.%d", 10 + i / 250,
 		    1 + i % 250);
@@ -1492,19 +1382,19 @@ guess_scenario(double secs, int naddr)
 	guess_send(&by, ":join " ROOM "\r\n");
 	guess_wait(&by);
 	guess_login(&b, &re, "127.0.2.1", "re0");
-	end = now() + secs;
-	next_list = now();
+	end = bench_now() + secs;
+	next_list = bench_now();
 	for (i = 0; i < naddr; i++) {
 		snprintf(line, sizeof line, ":join vault guess%d\r\n", i);
 		guess_send(&g[i], line);
 	}
 	guess_send(&re, ":join staff guess\r\n");
-	while (now() < end) {
+	while (bench_now() < end) {
 		for (i = 0; i < naddr; i++)
 			p[i] = (struct pollfd){ g[i].fd, POLLIN, 0 };
 		p[naddr] = (struct pollfd){ by.fd, POLLIN, 0 };
 		p[naddr + 1] = (struct pollfd){ re.fd, POLLIN, 0 };
-		if (!by.busy && now() >= next_list) {
+		if (!by.busy && bench_now() >= next_list) {
 			guess_send(&by, ":list\r\n");
 			next_list += GUESS_LIST_MS / 1000.0;
 		}
@@ -1524,10 +1414,10 @@ guess_scenario(double secs, int naddr)
 			 * omission), each GUESS_LIST_MS less.
 			 */
 			by.busy = 0;
-			for (ms = (now() - by.t_sent) * 1000; ms > 0 &&
+			for (ms = (bench_now() - by.t_sent) * 1000; ms > 0 &&
 			    nlat < cap; ms -= GUESS_LIST_MS)
 				lat[nlat++] = ms;
-			next_list = now();
+			next_list = bench_now();
 		}
 		if ((p[naddr + 1].revents & POLLIN) && guess_read(&re)) {
 			guess_tally(&re);
@@ -1637,7 +1527,7 @@ main(int argc, char **argv)
 			else if (strcmp(optarg, "both") == 0)
 				which = 3;
 			else
-				die("--server: chatsock, ngircd or both");
+				bench_die("--server: chatsock, ngircd or both");
 			break;
 		case 'u': users = atoi(optarg); break;
 		case 'S': senders = atoi(optarg); break;
@@ -1658,20 +1548,20 @@ main(int argc, char **argv)
 	}
 	if (guess > 0) {
 		if (guess_addrs < 1 || guess_addrs > 2500)
-			die("--guess-addrs: 1 to 2500");
+			bench_die("--guess-addrs: 1 to 2500");
 		if (chatsockd_path == NULL)
 			chatsockd_path = getenv("CHATSOCKD");
 		if (chatsockd_path == NULL)
 			chatsockd_path = "./chatsockd";
 		signal(SIGPIPE, SIG_IGN);
-		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		raise_nofile();
+		bench_program("chatsock-bench");
+		bench_raise_nofile();
 		return (guess_scenario(guess, guess_addrs));
 	}
 	if (runs < 1 || runs > RUNS_MAX)
-		die("--runs: 1 to %d", RUNS_MAX);
+		bench_die("--runs: 1 to %d", RUNS_MAX);
 	if (!idle && (senders < 1 || senders >= users || messages < 1))
-		die("need 1 <= senders < users and messages >= 1");
+		bench_die("need 1 <= senders < users and messages >= 1");
 	if (window < 1)
 		window = 1;
 	if (chatsockd_path == NULL)
@@ -1687,16 +1577,16 @@ main(int argc, char **argv)
 	if (which == 0)
 		return (77);
 	signal(SIGPIPE, SIG_IGN);
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	pin(0);
-	raise_nofile();
+	bench_program("chatsock-bench");
+	bench_pin(0);
+	bench_raise_nofile();
 	getrlimit(RLIMIT_NOFILE, &rl);
 	maxusers = rl.rlim_cur == RLIM_INFINITY ? INT_MAX :
 	    (int)rl.rlim_cur - 64;
 
 	if (!table) {
 		if (users > maxusers)
-			die("--users %d: descriptor limit allows %d", users,
+			bench_die("--users %d: descriptor limit allows %d", users,
 			    maxusers);
 		snprintf(label, sizeof label, idle ? "idle" : "chat");
 		bad = compare(label, which, users, senders, messages, rate,
@@ -1704,7 +1594,7 @@ main(int argc, char **argv)
 		return (bad);
 	}
 	printf("chatsock-bench: %d CPUs, server on CPU 1, load on CPU 0; "
-	    "descriptor limit %ld\n\n", ncpu, (long)rl.rlim_cur);
+	    "descriptor limit %ld\n\n", bench_ncpu, (long)rl.rlim_cur);
 	bad |= compare("flat-out", which, 100, 10, 10000, 0, 0, window,
 	    duration, runs);
 	bad |= compare("paced", which, 1000, 10, 200, 100, 0, window,

@@ -48,6 +48,8 @@
 
 #include <event2/event.h>
 
+#include "bench-util.h"
+
 #define ROOM		"bench"
 #define NAME_FMT	"u%05d"
 #define MARK		"~B "
@@ -145,21 +147,14 @@ struct bench {
 
 static const char *chatsockd_path;
 static const char *redis_path;
-static int ncpu;
 static int verbose;
 
-static double	now(void);
 static uint64_t	now_us(void);
-static void	die(const char *fmt, ...);
 static void	fail(struct bench *b, const char *fmt, ...);
-static void	pin(int cpu);
-static void	raise_nofile(void);
 static void	redis_start(struct bench *b);
 static int	redis_ping(const char *path);
 static void	nodes_start(struct bench *b);
 static void	servers_stop(struct bench *b);
-static int	proc_cpu(pid_t pid, double *cpu);
-static long	proc_rss(pid_t pid);
 static double	servers_cpu(struct bench *b);
 static long	nodes_rss(struct bench *b);
 static int	node_of(struct bench *b, int idx);
@@ -178,16 +173,6 @@ static void	sender_one(struct bench *b, int s, char *buf, size_t *off);
 static void	hist_add(struct hist *h, uint64_t ns);
 static double	hist_pct(struct hist *h, double pct);
 
-/* Seconds on the monotonic clock. */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
 /* Microseconds on the monotonic clock, for the stamps in messages. */
 static uint64_t
 now_us(void)
@@ -196,20 +181,6 @@ now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
-/* A fatal setup error. */
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "chatsock-cluster-bench: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
 }
 
 /* A failed run: note why and stop the loop. */
@@ -227,31 +198,6 @@ fail(struct bench *b, const char *fmt, ...)
 	event_base_loopbreak(b->base);
 }
 
-/* Keep this process on one core, if the machine has more than one. */
-static void
-pin(int cpu)
-{
-	cpu_set_t set;
-
-	if (ncpu < 2)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof set, &set);
-}
-
-/* As many descriptors as the hard limit allows. */
-static void
-raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 /* Fork and exec a server on CPU 1, its output in log. */
 static pid_t
 spawn(char *const argv[], const char *log, const char *portfile)
@@ -260,10 +206,10 @@ spawn(char *const argv[], const char *log, const char *portfile)
 	int fd;
 
 	if ((pid = fork()) < 0)
-		die("fork: %s", strerror(errno));
+		bench_die("fork: %s", strerror(errno));
 	if (pid == 0) {
-		pin(1);
-		raise_nofile();
+		bench_pin(1);
+		bench_raise_nofile();
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (fd >= 0) {
 			dup2(fd, 1);
@@ -286,16 +232,16 @@ redis_start(struct bench *b)
 	char *argv[] = { (char *)redis_path, "--port", "0", "--unixsocket",
 	    b->rsock, "--save", "", "--appendonly", "no", "--dir", b->dir,
 	    "--daemonize", "no", NULL };
-	double deadline = now() + 10;
+	double deadline = bench_now() + 10;
 	int status;
 
 	snprintf(log, sizeof log, "%s/redis.log", b->dir);
 	b->rpid = spawn(argv, log, NULL);
 	while (!redis_ping(b->rsock)) {
 		if (waitpid(b->rpid, &status, WNOHANG) == b->rpid)
-			die("redis-server exited at start; see %s", log);
-		if (now() > deadline)
-			die("redis-server did not answer within 10 s");
+			bench_die("redis-server exited at start; see %s", log);
+		if (bench_now() > deadline)
+			bench_die("redis-server did not answer within 10 s");
 		usleep(2000);
 	}
 }
@@ -365,16 +311,16 @@ nodes_start(struct bench *b)
 		    "  \"keepalive\": 0\n"
 		    "}\n", b->dir, n, cluster);
 		if ((f = fopen(conf, "w")) == NULL)
-			die("%s: %s", conf, strerror(errno));
+			bench_die("%s: %s", conf, strerror(errno));
 		fputs(text, f);
 		fclose(f);
 		b->pid[n] = spawn(argv, log, portfile[n]);
 	}
-	deadline = now() + 15;
+	deadline = bench_now() + 15;
 	for (up = 0; up < b->nodes; ) {
 		for (n = 0, up = 0; n < b->nodes; n++) {
 			if (waitpid(b->pid[n], &status, WNOHANG) == b->pid[n])
-				die("node %d exited at start; see %s/n%d.log",
+				bench_die("node %d exited at start; see %s/n%d.log",
 				    n, b->dir, n);
 			if (b->addr[n].sin_port == 0 &&
 			    (f = fopen(portfile[n], "r")) != NULL) {
@@ -391,8 +337,8 @@ nodes_start(struct bench *b)
 				up++;
 			close(fd);
 		}
-		if (up < b->nodes && now() > deadline)
-			die("%d of %d nodes listening after 15 s; see %s",
+		if (up < b->nodes && bench_now() > deadline)
+			bench_die("%d of %d nodes listening after 15 s; see %s",
 			    up, b->nodes, b->dir);
 		if (up < b->nodes)
 			usleep(20000);
@@ -403,14 +349,14 @@ nodes_start(struct bench *b)
 static void
 stop_pid(pid_t *pid, int sig)
 {
-	double deadline = now() + 10;
+	double deadline = bench_now() + 10;
 	int status;
 
 	if (*pid <= 0)
 		return;
 	kill(*pid, sig);
 	while (waitpid(*pid, &status, WNOHANG) != *pid) {
-		if (now() > deadline) {
+		if (bench_now() > deadline) {
 			kill(*pid, SIGKILL);
 			waitpid(*pid, &status, 0);
 			break;
@@ -431,49 +377,6 @@ servers_stop(struct bench *b)
 	stop_pid(&b->rpid, SIGTERM);
 }
 
-/* User plus system CPU seconds of pid, from /proc/PID/stat. */
-static int
-proc_cpu(pid_t pid, double *cpu)
-{
-	char path[64], buf[1024], *p;
-	unsigned long utime, stime;
-	FILE *f;
-
-	*cpu = 0;
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return (-1);
-	p = fgets(buf, sizeof buf, f);
-	fclose(f);
-	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
-		return (-1);
-	/* Fields after the command: state is 3, utime 14, stime 15. */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &utime, &stime) != 2)
-		return (-1);
-	*cpu = (double)(utime + stime) / sysconf(_SC_CLK_TCK);
-	return (0);
-}
-
-/* VmRSS of pid in KiB, from /proc/PID/status. */
-static long
-proc_rss(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return (-1);
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			kb = strtol(line + 6, NULL, 10);
-	}
-	fclose(f);
-	return (kb);
-}
-
 /* CPU seconds of every server process, Redis included. */
 static double
 servers_cpu(struct bench *b)
@@ -482,11 +385,11 @@ servers_cpu(struct bench *b)
 	int n;
 
 	for (n = 0; n < b->nodes; n++) {
-		proc_cpu(b->pid[n], &cpu);
+		bench_proc_cpu(b->pid[n], &cpu);
 		sum += cpu;
 	}
 	if (b->rpid > 0) {
-		proc_cpu(b->rpid, &cpu);
+		bench_proc_cpu(b->rpid, &cpu);
 		sum += cpu;
 	}
 	return (sum);
@@ -500,7 +403,7 @@ nodes_rss(struct bench *b)
 	int n;
 
 	for (n = 0; n < b->nodes; n++)
-		sum += proc_rss(b->pid[n]);
+		sum += bench_proc_rss(b->pid[n]);
 	return (sum);
 }
 
@@ -577,7 +480,7 @@ conn_send(struct conn *c, const char *buf, size_t len)
 	}
 	c->out = realloc(c->out, c->out_len + len - n);
 	if (c->out == NULL)
-		die("out of memory");
+		bench_die("out of memory");
 	memcpy(c->out + c->out_len, buf + n, len - n);
 	c->out_len += len - n;
 	event_del(c->ev);
@@ -621,7 +524,7 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 	int rounds;
 
 	if (buf == NULL && (buf = malloc(CARRY_MAX + READ_CHUNK)) == NULL)
-		die("out of memory");
+		bench_die("out of memory");
 	if ((what & EV_WRITE) && c->out_len > 0)
 		conn_flush(c);
 	if (!(what & EV_READ))
@@ -642,7 +545,7 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 			fail(b, "read: %s (user %d)", strerror(errno), c->idx);
 			return;
 		}
-		b->t_last_rx = now();
+		b->t_last_rx = bench_now();
 		conn_input(c, buf, c->carry_len + n, now_us());
 		if (b->progress) {
 			b->t_last_progress = b->t_last_rx;
@@ -679,7 +582,7 @@ conn_input(struct conn *c, char *buf, size_t len, uint64_t t)
 		rest = 0;	/* a prompt or junk: not a message line */
 	if (rest > 0 && c->carry == NULL &&
 	    (c->carry = malloc(CARRY_MAX)) == NULL)
-		die("out of memory");
+		bench_die("out of memory");
 	if (rest > 0)
 		memmove(c->carry, p, rest);
 	c->carry_len = rest;
@@ -744,7 +647,7 @@ conn_ready(struct conn *c)
 	b->setting_up--;
 	b->ready++;
 	if (b->ready == b->count) {
-		b->t_ready = now();
+		b->t_ready = bench_now();
 		event_base_loopbreak(b->base);
 		return;
 	}
@@ -778,7 +681,7 @@ conn_message(struct conn *c, const char *p, size_t len, uint64_t t)
 	if (s >= (uint64_t)b->senders || (int)s == c->idx)
 		return;		/* own echo: not a delivery */
 	if (b->phase != 2) {
-		b->t_probe_rx = now();	/* recovery probe */
+		b->t_probe_rx = bench_now();	/* recovery probe */
 		return;
 	}
 	if (q != c->next[s])
@@ -835,7 +738,7 @@ static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct bench *b = arg;
-	double t = now();
+	double t = bench_now();
 	uint64_t due;
 	char buf[256];
 	size_t off;
@@ -869,7 +772,7 @@ hist_add(struct hist *h, uint64_t ns)
 	size_t i;
 
 	if (h->b == NULL && (h->b = calloc(LAT_BUCKETS, sizeof *h->b)) == NULL)
-		die("out of memory");
+		bench_die("out of memory");
 	if (ns > h->max_ns)
 		h->max_ns = ns;
 	if (us < LAT_FINE)
@@ -909,10 +812,10 @@ static void
 settle(struct bench *b, double quiet, double cap)
 {
 	struct timeval tv = { 0, 50000 };
-	double start = now();
+	double start = bench_now();
 
-	b->t_last_rx = now();
-	while (now() - b->t_last_rx < quiet && now() - start < cap &&
+	b->t_last_rx = bench_now();
+	while (bench_now() - b->t_last_rx < quiet && bench_now() - start < cap &&
 	    !b->failed) {
 		event_base_loopexit(b->base, &tv);
 		event_base_dispatch(b->base);
@@ -939,20 +842,20 @@ setup_users(struct bench *b)
 
 	b->conns = calloc(b->count, sizeof *b->conns);
 	if (b->conns == NULL)
-		die("out of memory");
+		bench_die("out of memory");
 	for (i = 0; i < b->count; i++) {
 		b->conns[i].b = b;
 		b->conns[i].idx = b->first + i;
 		b->conns[i].fd = -1;
 		if (!b->idle && (b->conns[i].next = calloc(b->senders,
 		    sizeof(uint32_t))) == NULL)
-			die("out of memory");
+			bench_die("out of memory");
 	}
-	b->t_start = now();
+	b->t_start = bench_now();
 	setup_more(b);
 	while (b->ready < b->count && !b->failed) {
 		spin(b, 1);
-		if (now() - b->t_start > 600)
+		if (bench_now() - b->t_start > 600)
 			fail(b, "set-up took over 600 s (%d ready)", b->ready);
 	}
 	return (b->failed ? -1 : 0);
@@ -998,7 +901,7 @@ bench_init(struct bench *b, int nodes, int cluster)
 	}
 	snprintf(b->dir, sizeof b->dir, "/tmp/chatsock-cbench.XXXXXX");
 	if (mkdtemp(b->dir) == NULL)
-		die("mkdtemp: %s", strerror(errno));
+		bench_die("mkdtemp: %s", strerror(errno));
 	snprintf(b->rsock, sizeof b->rsock, "%s/redis.sock", b->dir);
 	if (cluster)
 		redis_start(b);
@@ -1045,17 +948,17 @@ fanout(int nodes, int cluster, int users, int senders, int messages,
 	b.window = window;
 	b.duration = rate > 0 ? messages * senders / rate + 30 : 300;
 	if ((b.acked = calloc(senders + 1, sizeof *b.acked)) == NULL)
-		die("out of memory");
+		bench_die("out of memory");
 	if (setup_users(&b) != 0)
 		goto out;
 	r->setup_s = b.t_ready - b.t_start;
 	settle(&b, 0.5, 30);
 	cpu0 = servers_cpu(&b);
-	proc_cpu(b.rpid, &rcpu0);
+	bench_proc_cpu(b.rpid, &rcpu0);
 
 	b.expected = (uint64_t)senders * messages * (users - 1);
 	b.phase = 2;
-	b.t_chat = b.t_last_progress = now();
+	b.t_chat = b.t_last_progress = bench_now();
 	b.tick = event_new(b.base, -1, EV_PERSIST, tick_cb, &b);
 	if (rate > 0)
 		tick.tv_usec = 1000;
@@ -1067,7 +970,7 @@ fanout(int nodes, int cluster, int users, int senders, int messages,
 	while (b.phase != 3 && !b.failed)
 		event_base_dispatch(b.base);
 	cpu1 = servers_cpu(&b);
-	proc_cpu(b.rpid, &rcpu1);
+	bench_proc_cpu(b.rpid, &rcpu1);
 	event_free(b.tick);
 	r->elapsed_s = b.t_last_progress - b.t_chat;
 	r->deliveries = b.deliveries;
@@ -1136,18 +1039,18 @@ idle_run(int nodes, int cluster, int users, struct result *r)
 
 	memset(r, 0, sizeof *r);
 	if (gens > 64)
-		die("too many generators");
+		bench_die("too many generators");
 	bench_init(&b, nodes, cluster);
 	usleep(500000);
 	r->rss_empty_kb = nodes_rss(&b);
-	r->redis_rss_empty_kb = proc_rss(b.rpid);
+	r->redis_rss_empty_kb = bench_proc_rss(b.rpid);
 	if (pipe(rep) != 0 || pipe(ctl) != 0)
-		die("pipe: %s", strerror(errno));
+		bench_die("pipe: %s", strerror(errno));
 	per = (users + gens - 1) / gens;
-	t0 = now();
+	t0 = bench_now();
 	for (g = 0, first = 0; g < gens; g++, first += per) {
 		if ((kids[g] = fork()) < 0)
-			die("fork: %s", strerror(errno));
+			bench_die("fork: %s", strerror(errno));
 		if (kids[g] == 0) {
 			close(rep[0]);
 			close(ctl[1]);
@@ -1175,12 +1078,12 @@ idle_run(int nodes, int cluster, int users, struct result *r)
 			memmove(buf, p, have + 1);
 		}
 	}
-	r->setup_s = now() - t0;
+	r->setup_s = bench_now() - t0;
 	if (got < gens)
 		r->ok = 0;
 	sleep(2);	/* user lists reach every node, lazy frees settle */
 	r->rss_kb = nodes_rss(&b);
-	r->redis_rss_kb = proc_rss(b.rpid);
+	r->redis_rss_kb = bench_proc_rss(b.rpid);
 	r->rss_per_user = (r->rss_kb - r->rss_empty_kb) * 1024.0 / users;
 	close(ctl[1]);
 	for (g = 0; g < gens; g++)
@@ -1220,7 +1123,7 @@ recovery(const double *down, int trials, double *secs)
 	for (i = 0; i < trials && !b.failed; i++) {
 		/* Lines cross before the kill. */
 		b.t_probe_rx = 0;
-		for (t = now(); b.t_probe_rx == 0 && now() - t < 10; ) {
+		for (t = bench_now(); b.t_probe_rx == 0 && bench_now() - t < 10; ) {
 			off = 0;
 			sender_one(&b, 0, buf, &off);
 			conn_send(&b.conns[0], buf, off);
@@ -1231,21 +1134,21 @@ recovery(const double *down, int trials, double *secs)
 			break;
 		}
 		stop_pid(&b.rpid, SIGKILL);
-		for (t = now(); now() - t < down[i] && !b.failed; ) {
+		for (t = bench_now(); bench_now() - t < down[i] && !b.failed; ) {
 			off = 0;
 			sender_one(&b, 0, buf, &off);
 			conn_send(&b.conns[0], buf, off);
 			spin(&b, 0.01);
 		}
 		redis_start(&b);
-		t0 = now();
+		t0 = bench_now();
 		b.t_probe_rx = 0;
-		for (next = 0; !b.failed && now() - t0 < 30; ) {
-			if (now() >= next) {
+		for (next = 0; !b.failed && bench_now() - t0 < 30; ) {
+			if (bench_now() >= next) {
 				off = 0;
 				sender_one(&b, 0, buf, &off);
 				conn_send(&b.conns[0], buf, off);
-				next = now() + 0.01;
+				next = bench_now() + 0.01;
 			}
 			spin(&b, 0.002);
 			if (b.t_probe_rx > t0)
@@ -1292,25 +1195,10 @@ print_machine(void)
 	}
 	uname(&u);
 	getrlimit(RLIMIT_NOFILE, &rl);
-	printf("machine: %d CPUs (%s), %s %s, descriptor limit %ld\n", ncpu,
+	printf("machine: %d CPUs (%s), %s %s, descriptor limit %ld\n", bench_ncpu,
 	    model, u.sysname, u.release, (long)rl.rlim_cur);
 	printf("servers (nodes and Redis) on CPU 1, load generators on "
 	    "CPU 0\n");
-}
-
-/* The load average: other work on the machine skews every figure. */
-static void
-print_load(void)
-{
-	char buf[128];
-	FILE *f;
-
-	if ((f = fopen("/proc/loadavg", "r")) == NULL)
-		return;
-	if (fgets(buf, sizeof buf, f) != NULL)
-		printf("  load average: %s", buf);
-	fclose(f);
-	fflush(stdout);
 }
 
 /* One fan-out row. */
@@ -1399,14 +1287,14 @@ main(int argc, char **argv)
 	if (only != NULL && strcmp(only, "fanout") != 0 &&
 	    strcmp(only, "flat") != 0 && strcmp(only, "paced") != 0 &&
 	    strcmp(only, "idle") != 0 && strcmp(only, "recovery") != 0)
-		die("--only: fanout, flat, paced, idle or recovery");
+		bench_die("--only: fanout, flat, paced, idle or recovery");
 	flat = only == NULL || strcmp(only, "fanout") == 0 ||
 	    strcmp(only, "flat") == 0;
 	paced = only == NULL || strcmp(only, "fanout") == 0 ||
 	    strcmp(only, "paced") == 0;
 	if (senders < 1 || senders >= users || messages < 1 || rate <= 0 ||
 	    idle_users < 3)
-		die("need 1 <= senders < users, messages >= 1, rate > 0 and "
+		bench_die("need 1 <= senders < users, messages >= 1, rate > 0 and "
 		    "idle users >= 3");
 	if (chatsockd_path == NULL)
 		chatsockd_path = getenv("CHATSOCKD");
@@ -1420,16 +1308,16 @@ main(int argc, char **argv)
 		return (77);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	pin(0);
-	raise_nofile();
+	bench_program("chatsock-cluster-bench");
+	bench_pin(0);
+	bench_raise_nofile();
 	getrlimit(RLIMIT_NOFILE, &rl);
 	print_machine();
 
 	if (flat) {
 		printf("\nfan-out, one room, flat out: %d users, %d senders x "
 		    "%d\n", users, senders, messages);
-		print_load();
+		bench_print_load();
 		fanout(1, 0, users, senders, messages, 0, window, &one);
 		print_fanout("1 node", &one);
 		fanout(2, 1, users, senders, messages, 0, window, &two);
@@ -1443,7 +1331,7 @@ main(int argc, char **argv)
 	if (paced) {
 		printf("\nfan-out, paced: 1000 users, 10 senders, %.0f "
 		    "messages/s for 20 s\n", rate);
-		print_load();
+		bench_print_load();
 		fanout(1, 0, 1000, 10, (int)(rate * 2), rate, window, &onep);
 		print_fanout("1 node", &onep);
 		fanout(2, 1, 1000, 10, (int)(rate * 2), rate, window, &twop);
@@ -1467,7 +1355,7 @@ main(int argc, char **argv)
 		}
 		printf("\nidle: %d users over 3 nodes, %d generators\n",
 		    idle_users, (idle_users + GEN_USERS - 1) / GEN_USERS);
-		print_load();
+		bench_print_load();
 		idle_run(3, 1, idle_users, &idle);
 		idle_run(1, 0, idle_users / 3, &idle1);
 		if (!idle.ok || !idle1.ok)
@@ -1496,7 +1384,7 @@ main(int argc, char **argv)
 	if (only == NULL || strcmp(only, "recovery") == 0) {
 		printf("\nrecovery: Redis killed (-9) and restarted on its "
 		    "socket, 2 nodes\n");
-		print_load();
+		bench_print_load();
 		if (recovery(down, nt, secs) != 0) {
 			printf("  FAILED\n");
 			bad = 1;

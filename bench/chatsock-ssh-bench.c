@@ -45,6 +45,8 @@
 
 #include <event2/event.h>
 
+#include "bench-util.h"
+
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
@@ -136,20 +138,13 @@ struct bench {
 
 static const char *chatsockd_path;
 static ssh_key client_key;
-static int ncpu;
 static int verbose;
 
-static double	now(void);
 static uint64_t	now_us(void);
-static void	die(const char *fmt, ...);
 static void	fail(struct bench *b, const char *fmt, ...);
-static void	pin(int cpu);
-static void	raise_nofile(void);
 static void	start_server(struct bench *b);
 static void	stop_server(struct bench *b);
-static double	proc_cpu(pid_t pid);
 static double	self_cpu(void);
-static long	proc_rss(pid_t pid);
 static long	proc_wakeups(pid_t pid);
 static void	conn_start(struct bench *b, struct conn *c);
 static void	conn_cb(evutil_socket_t fd, short what, void *arg);
@@ -166,16 +161,6 @@ static void	setup_more(struct bench *b);
 static void	tick_cb(evutil_socket_t fd, short what, void *arg);
 static void	run(struct bench *b, struct result *r);
 
-/* Seconds on the monotonic clock. */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
 /* Microseconds since the first call, for the stamps in messages. */
 static uint64_t
 now_us(void)
@@ -191,20 +176,6 @@ now_us(void)
 	return (t - t0);
 }
 
-/* A fatal set-up error. */
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "chatsock-ssh-bench: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
-}
-
 /* A failed run: note why and stop the loop. */
 static void
 fail(struct bench *b, const char *fmt, ...)
@@ -218,31 +189,6 @@ fail(struct bench *b, const char *fmt, ...)
 	va_end(ap);
 	b->failed = 1;
 	event_base_loopbreak(b->base);
-}
-
-/* Keep this process on one core, if the machine has more than one. */
-static void
-pin(int cpu)
-{
-	cpu_set_t set;
-
-	if (ncpu < 2)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof set, &set);
-}
-
-/* As many descriptors as the hard limit allows. */
-static void
-raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
 }
 
 /*
@@ -283,15 +229,15 @@ start_server(struct bench *b)
 	    "  \"keepalive\": 0\n"
 	    "}\n", b->dir, b->dir);
 	if ((f = fopen(conf, "w")) == NULL)
-		die("%s: %s", conf, strerror(errno));
+		bench_die("%s: %s", conf, strerror(errno));
 	fputs(text, f);
 	fclose(f);
 
 	if ((b->pid = fork()) < 0)
-		die("fork: %s", strerror(errno));
+		bench_die("fork: %s", strerror(errno));
 	if (b->pid == 0) {
-		pin(1);
-		raise_nofile();
+		bench_pin(1);
+		bench_raise_nofile();
 		if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
@@ -301,10 +247,10 @@ start_server(struct bench *b)
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	deadline = now() + 10;
-	while (now() < deadline) {
+	deadline = bench_now() + 10;
+	while (bench_now() < deadline) {
 		if (waitpid(b->pid, &status, WNOHANG) == b->pid)
-			die("chatsockd exited at start; see %s", log);
+			bench_die("chatsockd exited at start; see %s", log);
 		if ((f = fopen(portfile, "r")) != NULL) {
 			for (line = 0; fgets(buf, sizeof buf, f) != NULL;
 			    line++) {
@@ -320,21 +266,21 @@ start_server(struct bench *b)
 		}
 		usleep(20000);
 	}
-	die("chatsockd wrote no SSH port within 10 s; see %s", log);
+	bench_die("chatsockd wrote no SSH port within 10 s; see %s", log);
 }
 
 /* Stop the server and reap it. */
 static void
 stop_server(struct bench *b)
 {
-	double deadline = now() + 10;
+	double deadline = bench_now() + 10;
 	int status;
 
 	if (b->pid <= 0)
 		return;
 	kill(b->pid, SIGTERM);
 	while (waitpid(b->pid, &status, WNOHANG) != b->pid) {
-		if (now() > deadline) {
+		if (bench_now() > deadline) {
 			kill(b->pid, SIGKILL);
 			waitpid(b->pid, &status, 0);
 			break;
@@ -342,27 +288,6 @@ stop_server(struct bench *b)
 		usleep(20000);
 	}
 	b->pid = 0;
-}
-
-/* User plus system CPU seconds of pid, from /proc/PID/stat. */
-static double
-proc_cpu(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long utime, stime;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return (0);
-	p = fgets(buf, sizeof buf, f);
-	fclose(f);
-	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
-		return (0);
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &utime, &stime) != 2)
-		return (0);
-	return ((double)(utime + stime) / sysconf(_SC_CLK_TCK));
 }
 
 /* This process's CPU seconds (the load generator's). */
@@ -374,25 +299,6 @@ self_cpu(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return (ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
-}
-
-/* VmRSS of pid in KiB. */
-static long
-proc_rss(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return (-1);
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			kb = strtol(line + 6, NULL, 10);
-	}
-	fclose(f);
-	return (kb);
 }
 
 /*
@@ -486,7 +392,7 @@ conn_ssh_new(struct conn *c)
 	}
 	snprintf(user, sizeof user, "s%05d", c->idx);
 	if ((c->s = ssh_new()) == NULL)
-		die("ssh_new failed");
+		bench_die("ssh_new failed");
 	if (ssh_options_set(c->s, SSH_OPTIONS_PROCESS_CONFIG, &no) != 0 ||
 	    ssh_options_set(c->s, SSH_OPTIONS_LOG_VERBOSITY,
 	    &verbosity) != 0 ||
@@ -496,7 +402,7 @@ conn_ssh_new(struct conn *c)
 	    "curve25519-sha256") != 0 ||
 	    ssh_options_set(c->s, SSH_OPTIONS_HOSTKEYS, "ssh-ed25519") != 0 ||
 	    ssh_options_set(c->s, SSH_OPTIONS_FD, &fd) != 0)
-		die("ssh_options_set: %s", ssh_get_error(c->s));
+		bench_die("ssh_options_set: %s", ssh_get_error(c->s));
 	ssh_set_blocking(c->s, 0);
 	c->state = ST_KEX;
 	return (0);
@@ -637,7 +543,7 @@ conn_data_cb(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 	c->b->packets++;
 	c->pending = realloc(c->pending, c->pending_len + len);
 	if (c->pending == NULL)
-		die("out of memory");
+		bench_die("out of memory");
 	memcpy(c->pending + c->pending_len, data, len);
 	c->pending_len += len;
 	return ((int)len);
@@ -722,7 +628,7 @@ conn_input(struct conn *c, const char *buf, size_t len)
 		rest = 0;
 	if (rest > 0 && c->carry == NULL && (c->carry = malloc(CARRY_MAX)) ==
 	    NULL)
-		die("out of memory");
+		bench_die("out of memory");
 	if (rest > 0)
 		memmove(c->carry, p, rest);
 	c->carry_len = rest;
@@ -761,7 +667,7 @@ conn_line(struct conn *c, const char *line, size_t len)
 			return;		/* own echo: not a delivery */
 		c->next[s] = q + 1;
 		b->deliveries++;
-		b->t_last_progress = now();
+		b->t_last_progress = bench_now();
 		t = now_us();
 		t = t > ts ? (t - ts) / 10 : 0;
 		b->lat[t < LAT_BUCKETS ? t : LAT_BUCKETS - 1]++;
@@ -810,7 +716,7 @@ conn_ready(struct conn *c)
 	b->setting_up--;
 	b->ready++;
 	if (b->ready == b->users) {
-		b->t_ready = now();
+		b->t_ready = bench_now();
 		event_base_loopbreak(b->base);
 		return;
 	}
@@ -847,7 +753,7 @@ static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct bench *b = arg;
-	double t = now();
+	double t = bench_now();
 	uint64_t due, total = (uint64_t)(b->rate * b->seconds);
 	struct conn *c;
 	char buf[128];
@@ -896,16 +802,16 @@ static void
 settle(struct bench *b, double quiet, double cap)
 {
 	struct timeval tv = { 0, 50000 };
-	double start = now();
+	double start = bench_now();
 	uint64_t seen;
 
 	do {
 		seen = b->deliveries + (uint64_t)b->ready;
 		event_base_loopexit(b->base, &tv);
 		event_base_dispatch(b->base);
-	} while (now() - start < cap && !b->failed &&
+	} while (bench_now() - start < cap && !b->failed &&
 	    (seen != b->deliveries + (uint64_t)b->ready ||
-	    now() - start < quiet));
+	    bench_now() - start < quiet));
 }
 
 /* Set everyone up, measure, chat if there are senders; then close all. */
@@ -918,13 +824,13 @@ run(struct bench *b, struct result *r)
 
 	memset(r, 0, sizeof *r);
 	r->users = b->users;
-	r->rss_empty_kb = proc_rss(b->pid);
-	cpu0 = proc_cpu(b->pid);
+	r->rss_empty_kb = bench_proc_rss(b->pid);
+	cpu0 = bench_cpu(b->pid);
 	load0 = self_cpu();
 	b->conns = calloc(b->users, sizeof *b->conns);
 	b->lat = calloc(LAT_BUCKETS, sizeof *b->lat);
 	if (b->conns == NULL || b->lat == NULL)
-		die("out of memory");
+		bench_die("out of memory");
 	for (i = 0; i < b->users; i++) {
 		b->conns[i].b = b;
 		b->conns[i].idx = i;
@@ -933,24 +839,24 @@ run(struct bench *b, struct result *r)
 		b->conns[i].pty = b->pty;
 		if (!b->idle && (b->conns[i].next = calloc(b->senders,
 		    sizeof (uint32_t))) == NULL)
-			die("out of memory");
+			bench_die("out of memory");
 	}
 
-	b->t_start = now();
+	b->t_start = bench_now();
 	setup_more(b);
 	while (b->ready < b->users && !b->failed) {
 		event_base_loopexit(b->base, &cap);
 		event_base_dispatch(b->base);
-		if (now() - b->t_start > 900)
+		if (bench_now() - b->t_start > 900)
 			fail(b, "set-up took over 900 s (%d ready)", b->ready);
 	}
 	if (b->failed)
 		goto out;
 	r->setup_s = b->t_ready - b->t_start;
-	r->setup_cpu_s = proc_cpu(b->pid) - cpu0;
+	r->setup_cpu_s = bench_cpu(b->pid) - cpu0;
 	r->load_cpu_s = self_cpu() - load0;
 	settle(b, 1, 30);
-	r->rss_kb = proc_rss(b->pid);
+	r->rss_kb = bench_proc_rss(b->pid);
 	r->rss_per_user = (r->rss_kb - r->rss_empty_kb) * 1024.0 / b->users;
 	snprintf(r->cipher, sizeof r->cipher, "%s", b->cipher);
 	if (b->idle) {
@@ -963,19 +869,19 @@ run(struct bench *b, struct result *r)
 	}
 
 	b->expected = (uint64_t)(b->rate * b->seconds) * (b->users - 1);
-	cpu0 = proc_cpu(b->pid);
+	cpu0 = bench_cpu(b->pid);
 	load0 = self_cpu();
 	b->packets = 0;
-	b->t_chat = b->t_last_progress = now();
+	b->t_chat = b->t_last_progress = bench_now();
 	b->tick = event_new(b->base, -1, EV_PERSIST, tick_cb, b);
 	event_add(b->tick, &tick);
 	while (!b->done && !b->failed)
 		event_base_dispatch(b->base);
-	cpu1 = proc_cpu(b->pid);
+	cpu1 = bench_cpu(b->pid);
 	event_free(b->tick);
 	r->chat_s = b->t_last_progress - b->t_chat;
 	r->load_busy = r->chat_s > 0 ? (self_cpu() - load0) /
-	    (now() - b->t_chat) : 0;
+	    (bench_now() - b->t_chat) : 0;
 	r->cpu_s = cpu1 - cpu0;
 	r->deliveries = b->deliveries;
 	r->expected = b->expected;
@@ -1022,7 +928,7 @@ scenario(int users, int ssh_from, int pty, int parallel, int senders,
 	    htonl(INADDR_LOOPBACK);
 	snprintf(b.dir, sizeof b.dir, "/tmp/chatsock-ssh-bench.XXXXXX");
 	if (mkdtemp(b.dir) == NULL)
-		die("mkdtemp: %s", strerror(errno));
+		bench_die("mkdtemp: %s", strerror(errno));
 	b.base = event_base_new();
 	start_server(&b);
 	usleep(200000);
@@ -1067,7 +973,7 @@ print_machine(void)
 		fclose(f);
 	}
 	printf("chatsock-ssh-bench: %d CPUs (%s), server on CPU 1, load on "
-	    "CPU 0; libssh %s; load average %s\n", ncpu, model,
+	    "CPU 0; libssh %s; load average %s\n", bench_ncpu, model,
 	    ssh_version(0), load);
 }
 
@@ -1134,28 +1040,28 @@ main(int argc, char **argv)
 	}
 	if (handshakes < 1 || parallel < 1 || holdn < 1 || senders < 1 ||
 	    senders >= users || rate <= 0 || seconds <= 0)
-		die("need handshakes, parallel, hold >= 1, 1 <= senders < "
+		bench_die("need handshakes, parallel, hold >= 1, 1 <= senders < "
 		    "users, rate and seconds > 0");
 	if (only != NULL && strcmp(only, "handshake") != 0 &&
 	    strcmp(only, "deliver") != 0 && strcmp(only, "hold") != 0)
-		die("--only: handshake, deliver or hold");
+		bench_die("--only: handshake, deliver or hold");
 	if (chatsockd_path == NULL)
 		chatsockd_path = getenv("CHATSOCKD");
 	if (chatsockd_path == NULL)
 		chatsockd_path = "./chatsockd";
 	signal(SIGPIPE, SIG_IGN);
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	pin(0);
-	raise_nofile();
+	bench_program("chatsock-ssh-bench");
+	bench_pin(0);
+	bench_raise_nofile();
 	getrlimit(RLIMIT_NOFILE, &rl);
 	maxusers = rl.rlim_cur == RLIM_INFINITY ? INT_MAX :
 	    (int)rl.rlim_cur - 64;
 	if (holdn > maxusers || users > maxusers || handshakes > maxusers)
-		die("the descriptor limit (%ld) allows %d users",
+		bench_die("the descriptor limit (%ld) allows %d users",
 		    (long)rl.rlim_cur, maxusers);
 	ssh_init();
 	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &client_key) != SSH_OK)
-		die("ssh_pki_generate failed");
+		bench_die("ssh_pki_generate failed");
 	print_machine();
 	printf("\n");
 	fflush(stdout);
