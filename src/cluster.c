@@ -271,13 +271,13 @@ static size_t	cluster_pack(char *buf, size_t size, unsigned type,
 static int	cluster_unpack(const char *buf, size_t len,
 		    struct cluster_msg *m);
 static void	cluster_deliver(const struct cluster_msg *m);
-static void	cluster_name_key(char *buf, size_t size, const char *name);
+static void	cluster_key(char *buf, size_t size, const char *prefix,
+		    const char *name);
 static void	cluster_claim_cb(redisReply *reply, void *arg);
 static void	cluster_release(const char *name);
 static void	cluster_refresh(void);
 static void	cluster_refresh_reply_cb(redisReply *reply, void *arg);
 static long	cluster_ms_since(const struct timeval *tv);
-static void	cluster_seat_key(char *buf, size_t size, const char *room);
 static void	cluster_seat_cb(redisReply *reply, void *arg);
 static void	cluster_seats_refresh(void);
 static void	cluster_land(int deliver);
@@ -1056,14 +1056,14 @@ cluster_deliver(const struct cluster_msg *m)
 	}
 }
 
-/* "chatsock:name:" and the name folded to lower case. */
+/* A key: prefix ("chatsock:name:", "chatsock:seats:") and name folded. */
 static void
-cluster_name_key(char *buf, size_t size, const char *name)
+cluster_key(char *buf, size_t size, const char *prefix, const char *name)
 {
 	size_t i;
 
-	snprintf(buf, size, CLUSTER_NAMES "%s", name);
-	for (i = sizeof CLUSTER_NAMES - 1; buf[i] != '\0'; i++)
+	snprintf(buf, size, "%s%s", prefix, name);
+	for (i = strlen(prefix); buf[i] != '\0'; i++)
 		buf[i] = tolower((unsigned char)buf[i]);
 }
 
@@ -1082,7 +1082,7 @@ cluster_name_claim(struct client *c, const char *name,
 	k->c = c;
 	k->cb = cb;
 	snprintf(k->name, sizeof k->name, "%s", name);
-	cluster_name_key(key, sizeof key, name);
+	cluster_key(key, sizeof key, CLUSTER_NAMES, name);
 	snprintf(ms, sizeof ms, "%u", cl.lease_ms);
 	argv[0] = "SET";
 	argv[1] = key;
@@ -1133,7 +1133,7 @@ cluster_release(const char *name)
 	size_t argvlen[5];
 	int i;
 
-	cluster_name_key(key, sizeof key, name);
+	cluster_key(key, sizeof key, CLUSTER_NAMES, name);
 	argv[0] = "EVAL";
 	argv[1] = cluster_release_lua;
 	argv[2] = "1";
@@ -1190,8 +1190,8 @@ cluster_refresh(void)
 				b = xcalloc(1, sizeof *b);
 			snprintf(b->names[b->n], sizeof b->names[b->n], "%s",
 			    c->name);
-			cluster_name_key(keys[b->n], sizeof keys[b->n],
-			    c->name);
+			cluster_key(keys[b->n], sizeof keys[b->n],
+			    CLUSTER_NAMES, c->name);
 			b->n++;
 		}
 		if (b != NULL && (b->n == CLUSTER_REFRESH_BATCH ||
@@ -1247,17 +1247,6 @@ cluster_refresh_reply_cb(redisReply *reply, void *arg)
 	free(b);
 }
 
-/* "chatsock:seats:" and the room name folded to lower case. */
-static void
-cluster_seat_key(char *buf, size_t size, const char *room)
-{
-	size_t i;
-
-	snprintf(buf, size, CLUSTER_SEATS "%s", room);
-	for (i = sizeof CLUSTER_SEATS - 1; buf[i] != '\0'; i++)
-		buf[i] = tolower((unsigned char)buf[i]);
-}
-
 /* One script call: a seat in r for c, or how many seats are taken. */
 void
 cluster_seat_claim(struct client *c, struct room *r,
@@ -1275,7 +1264,7 @@ cluster_seat_claim(struct client *c, struct room *r,
 	k->seat_cb = cb;
 	snprintf(k->name, sizeof k->name, "%s", c->name);
 	snprintf(k->room, sizeof k->room, "%s", r->name);
-	cluster_seat_key(key, sizeof key, r->name);
+	cluster_key(key, sizeof key, CLUSTER_SEATS, r->name);
 	snprintf(member, sizeof member, "%s:%s", cl.owner, c->name);
 	snprintf(limit, sizeof limit, "%u", r->limit);
 	snprintf(ms, sizeof ms, "%u", cl.lease_ms);
@@ -1336,7 +1325,7 @@ cluster_seat_release(struct room *r, const char *name)
 
 	if (cl.phase != CLUSTER_UP || r->limit == 0 || r->peer[0] != NULL)
 		return;
-	cluster_seat_key(key, sizeof key, r->name);
+	cluster_key(key, sizeof key, CLUSTER_SEATS, r->name);
 	snprintf(member, sizeof member, "%s:%s", cl.owner, name);
 	argv[0] = "EVAL";
 	argv[1] = cluster_seat_release_lua;
@@ -1367,7 +1356,7 @@ cluster_seats_refresh(void)
 	TAILQ_FOREACH(r, &rooms, entry) {
 		if (r->limit == 0 || r->nmembers == 0)
 			continue;
-		cluster_seat_key(key, sizeof key, r->name);
+		cluster_key(key, sizeof key, CLUSTER_SEATS, r->name);
 		m = TAILQ_FIRST(&r->members);
 		while (m != NULL) {
 			for (n = 0; m != NULL && n < CLUSTER_REFRESH_BATCH;

@@ -96,6 +96,9 @@ static int	conf_load_rooms(struct conf_ctx *, const struct conf_key *,
 static int	conf_load_room(struct conf_ctx *, const char *, json_t *,
 		    struct room_conf *);
 static int	conf_check_rooms(struct conf_ctx *, const struct config *);
+static int	conf_load_object(struct conf_ctx *, const struct conf_key *,
+		    json_t *, const char *, const struct conf_key *, size_t,
+		    void *, const char *);
 static int	conf_load_ssh(struct conf_ctx *, const struct conf_key *,
 		    json_t *, void *);
 static int	conf_load_path(struct conf_ctx *, const struct conf_key *,
@@ -660,27 +663,40 @@ conf_load_room(struct conf_ctx *ctx, const char *name, json_t *v,
 	return (error);
 }
 
+/*
+ * An object of keys (such as "ssh" or "cluster") over its defaults in
+ * base, named prefix in messages; what it holds is said by expected.
+ */
+static int
+conf_load_object(struct conf_ctx *ctx, const struct conf_key *key, json_t *v,
+    const char *prefix, const struct conf_key *keys, size_t nkeys,
+    void *base, const char *expected)
+{
+	const char	*saved = ctx->prefix;
+	int		 error;
+
+	if (!json_is_object(v)) {
+		conf_key_error(ctx, key->name, "expected an object with %s, "
+		    "got %s", expected, conf_kind(v));
+		return (-1);
+	}
+	ctx->prefix = prefix;
+	error = conf_walk(ctx, keys, nkeys, v, base);
+	ctx->prefix = saved;
+	return (error);
+}
+
 /* The SSH listener: its keys over the defaults, enabled by being there. */
 static int
 conf_load_ssh(struct conf_ctx *ctx, const struct conf_key *key, json_t *v,
     void *base)
 {
 	struct config	*cfg = base;
-	const char	*saved = ctx->prefix;
-	int		 error;
 
-	if (!json_is_object(v)) {
-		conf_key_error(ctx, key->name, "expected an object with "
-		    "\"host\", \"port\" and \"hostKey\", got %s",
-		    conf_kind(v));
-		return (-1);
-	}
-	ctx->prefix = "ssh.";
-	error = conf_walk(ctx, conf_ssh_keys, NKEYS(conf_ssh_keys), v,
-	    &cfg->ssh);
-	ctx->prefix = saved;
 	cfg->ssh.enabled = 1;
-	return (error);
+	return (conf_load_object(ctx, key, v, "ssh.", conf_ssh_keys,
+	    NKEYS(conf_ssh_keys), &cfg->ssh,
+	    "\"host\", \"port\" and \"hostKey\""));
 }
 
 /* The cluster link: "redis" and "node" are required, "password" is not. */
@@ -692,27 +708,23 @@ conf_load_cluster(struct conf_ctx *ctx, const struct conf_key *key, json_t *v,
 	const char	*saved = ctx->prefix;
 	int		 error;
 
-	if (!json_is_object(v)) {
-		conf_key_error(ctx, key->name, "expected an object with "
-		    "\"redis\", \"node\" and optionally \"password\", got %s",
-		    conf_kind(v));
-		return (-1);
-	}
+	cfg->cluster.enabled = 1;
+	if ((error = conf_load_object(ctx, key, v, "cluster.",
+	    conf_cluster_keys, NKEYS(conf_cluster_keys), &cfg->cluster,
+	    "\"redis\", \"node\" and optionally \"password\"")) != 0)
+		return (error);
 	ctx->prefix = "cluster.";
-	error = conf_walk(ctx, conf_cluster_keys, NKEYS(conf_cluster_keys), v,
-	    &cfg->cluster);
-	if (error == 0 && cfg->cluster.redis == NULL) {
+	if (cfg->cluster.redis == NULL) {
 		conf_key_error(ctx, "redis", "missing: expected \"HOST:PORT\" "
 		    "or \"unix:/PATH\" of the Redis server");
 		error = -1;
-	} else if (error == 0 && cfg->cluster.node == NULL) {
+	} else if (cfg->cluster.node == NULL) {
 		conf_key_error(ctx, "node", "missing: expected a node name of "
 		    "1 to %d characters of A-Z a-z 0-9 _ . - unique in the "
 		    "cluster", CLUSTER_NODE_MAX);
 		error = -1;
 	}
 	ctx->prefix = saved;
-	cfg->cluster.enabled = 1;
 	return (error);
 }
 
