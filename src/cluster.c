@@ -271,8 +271,6 @@ static size_t	cluster_pack(char *buf, size_t size, unsigned type,
 static int	cluster_unpack(const char *buf, size_t len,
 		    struct cluster_msg *m);
 static void	cluster_deliver(const struct cluster_msg *m);
-static void	cluster_key(char *buf, size_t size, const char *prefix,
-		    const char *name);
 static void	cluster_claim_cb(redisReply *reply, void *arg);
 static void	cluster_release(const char *name);
 static void	cluster_refresh(void);
@@ -1056,17 +1054,6 @@ cluster_deliver(const struct cluster_msg *m)
 	}
 }
 
-/* A key: prefix ("chatsock:name:", "chatsock:seats:") and name folded. */
-static void
-cluster_key(char *buf, size_t size, const char *prefix, const char *name)
-{
-	size_t i;
-
-	snprintf(buf, size, "%s%s", prefix, name);
-	for (i = strlen(prefix); buf[i] != '\0'; i++)
-		buf[i] = tolower((unsigned char)buf[i]);
-}
-
 /* SET NX PX: the name is ours for a lease, or someone else's. */
 void
 cluster_name_claim(struct client *c, const char *name,
@@ -1082,7 +1069,7 @@ cluster_name_claim(struct client *c, const char *name,
 	k->c = c;
 	k->cb = cb;
 	snprintf(k->name, sizeof k->name, "%s", name);
-	cluster_key(key, sizeof key, CLUSTER_NAMES, name);
+	cluster_fold(key, sizeof key, CLUSTER_NAMES, name);
 	snprintf(ms, sizeof ms, "%u", cl.lease_ms);
 	argv[0] = "SET";
 	argv[1] = key;
@@ -1133,7 +1120,7 @@ cluster_release(const char *name)
 	size_t argvlen[5];
 	int i;
 
-	cluster_key(key, sizeof key, CLUSTER_NAMES, name);
+	cluster_fold(key, sizeof key, CLUSTER_NAMES, name);
 	argv[0] = "EVAL";
 	argv[1] = cluster_release_lua;
 	argv[2] = "1";
@@ -1190,7 +1177,7 @@ cluster_refresh(void)
 				b = xcalloc(1, sizeof *b);
 			snprintf(b->names[b->n], sizeof b->names[b->n], "%s",
 			    c->name);
-			cluster_key(keys[b->n], sizeof keys[b->n],
+			cluster_fold(keys[b->n], sizeof keys[b->n],
 			    CLUSTER_NAMES, c->name);
 			b->n++;
 		}
@@ -1264,7 +1251,7 @@ cluster_seat_claim(struct client *c, struct room *r,
 	k->seat_cb = cb;
 	snprintf(k->name, sizeof k->name, "%s", c->name);
 	snprintf(k->room, sizeof k->room, "%s", r->name);
-	cluster_key(key, sizeof key, CLUSTER_SEATS, r->name);
+	cluster_fold(key, sizeof key, CLUSTER_SEATS, r->name);
 	snprintf(member, sizeof member, "%s:%s", cl.owner, c->name);
 	snprintf(limit, sizeof limit, "%u", r->limit);
 	snprintf(ms, sizeof ms, "%u", cl.lease_ms);
@@ -1325,7 +1312,7 @@ cluster_seat_release(struct room *r, const char *name)
 
 	if (cl.phase != CLUSTER_UP || r->limit == 0 || r->peer[0] != NULL)
 		return;
-	cluster_key(key, sizeof key, CLUSTER_SEATS, r->name);
+	cluster_fold(key, sizeof key, CLUSTER_SEATS, r->name);
 	snprintf(member, sizeof member, "%s:%s", cl.owner, name);
 	argv[0] = "EVAL";
 	argv[1] = cluster_seat_release_lua;
@@ -1356,7 +1343,7 @@ cluster_seats_refresh(void)
 	TAILQ_FOREACH(r, &rooms, entry) {
 		if (r->limit == 0 || r->nmembers == 0)
 			continue;
-		cluster_key(key, sizeof key, CLUSTER_SEATS, r->name);
+		cluster_fold(key, sizeof key, CLUSTER_SEATS, r->name);
 		m = TAILQ_FIRST(&r->members);
 		while (m != NULL) {
 			for (n = 0; m != NULL && n < CLUSTER_REFRESH_BATCH;
