@@ -341,33 +341,52 @@ client_drained(struct client *c)
 		client_linger(c);
 }
 
+/* One chunk of input through the decoder: the bytes it used. */
+static size_t
+client_chunk(struct client *c, const uint8_t *buf, size_t len)
+{
+	size_t used;
+
+	if (c->flags & CLIENT_CLOSING) {
+		server.stats.bytes_in += len;
+		return (len);
+	}
+	if (c->flags & CLIENT_PAUSED)
+		return (0);
+	c->active = server_now();
+	/* A pause leaves the rest for when reading resumes. */
+	used = proto_feed(c->proto, buf, len) != 0 ?
+	    proto_consumed(c->proto) : len;
+	server.stats.bytes_in += used;
+	return (used);
+}
+
 /* Input arrived: decode it chunk by chunk without copying. */
 void
 client_decode(struct client *c, struct evbuffer *in)
 {
 	struct evbuffer_iovec v;
-	size_t len, used;
-	int stopped;
+	size_t used;
 
-	while ((len = evbuffer_get_length(in)) > 0) {
-		if (c->flags & CLIENT_CLOSING) {
-			server.stats.bytes_in += len;
-			evbuffer_drain(in, len);
-			return;
-		}
-		if (c->flags & CLIENT_PAUSED)
-			break;
+	while (evbuffer_get_length(in) > 0) {
 		evbuffer_peek(in, -1, NULL, &v, 1);
-		c->active = server_now();
-		stopped = proto_feed(c->proto, v.iov_base, v.iov_len) != 0;
-		/* A pause leaves the rest queued for when reading resumes. */
-		used = stopped ? proto_consumed(c->proto) : v.iov_len;
-		server.stats.bytes_in += used;
+		used = client_chunk(c, v.iov_base, v.iov_len);
 		evbuffer_drain(in, used);
-		if (stopped)
+		if (used < v.iov_len)
 			break;
 	}
 	client_input_done(c);
+}
+
+/* Input read into the caller's buffer: what was not used stays there. */
+size_t
+client_feed(struct client *c, const uint8_t *buf, size_t len)
+{
+	size_t used;
+
+	used = client_chunk(c, buf, len);
+	client_input_done(c);
+	return (used);
 }
 
 /* proto: a complete line; decoding stops if it paused or closed us. */

@@ -1,4 +1,4 @@
-/* One connection: its bufferevent, state, name, room, and bounded output. */
+/* One connection: its transport, state, name, room, and bounded output. */
 #ifndef CLIENT_H
 #define CLIENT_H
 
@@ -15,7 +15,6 @@
 #include "limits.h"
 
 struct account;
-struct bufferevent;
 struct client;
 struct event;
 struct evbuffer;
@@ -80,7 +79,7 @@ struct client {
 	TAILQ_ENTRY(client)	 unsent;	/* output queued this turn */
 	const struct client_transport *tp;
 	struct evbuffer		*out;		/* output not yet sent */
-	struct bufferevent	*bev;		/* telnet: the socket */
+	struct tcp_conn		*tcp;		/* telnet: the socket */
 	struct proto		*proto;		/* input framing and telnet */
 	struct sshd_conn	*ssh;		/* SSH: session and channel */
 	char			*fingerprint;	/* SSH: "SHA256:..." of the key */
@@ -135,6 +134,8 @@ struct client	*client_new(const struct client_transport *tp, int fd,
 		    struct evbuffer *out);
 /* Decode input through c->proto; the rest waits if it pauses or closes. */
 void		 client_decode(struct client *c, struct evbuffer *in);
+/* Decode len bytes of input; the count used (fewer after a pause). */
+size_t		 client_feed(struct client *c, const uint8_t *buf, size_t len);
 /* proto_ops members every transport shares (arg is the client). */
 void		 client_proto_line(void *arg, char *line, size_t len);
 void		 client_proto_key(void *arg, uint8_t byte);

@@ -73,6 +73,8 @@
 
 /* Input kept while it is not acted on (pause, password check). */
 #define HELD_INPUT_MAX		(LINE_MAX_BYTES * 4)
+/* Bytes one read of a telnet socket takes (into the stack). */
+#define TCP_READ_MAX		16384
 
 /* Password checks waiting for the verifier thread; more are refused. */
 #define VERIFY_QUEUE_MAX	32

@@ -1,19 +1,23 @@
 /*
- * A telnet user over TCP: the bufferevent that owns the socket, the telnet
- * decoder that frames its input, and the graceful end of the connection.
+ * A telnet user over TCP: the socket's events, the telnet decoder that
+ * frames its input, and the graceful end of the connection.
  *
- * Output is written by client.c once per loop turn through tcp_send(): one
- * writev of everything queued, and a write event only for a socket that did
- * not take it all.
+ * No bufferevent: a connection holds one read event and reads into the
+ * stack, so an idle user costs a struct event rather than a bufferevent and
+ * two evbuffers. Output is written by client.c once per loop turn through
+ * tcp_send(): one writev of everything queued, and a write event (made on
+ * first need) only for a socket that did not take it all.
  */
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/event_struct.h>	/* struct tcp_conn holds its event */
 #include <event2/util.h>
 
 #include "client.h"
@@ -25,15 +29,27 @@
 #include "tcp.h"
 #include "telnet.h"
 #include "term.h"
+#include "xmalloc.h"
+
+/* The socket of a telnet client. */
+struct tcp_conn {
+	struct event	 read;		/* input, EOF and errors */
+	struct event	*write;		/* output the socket did not take */
+	struct evbuffer	*held;		/* input read while paused */
+	evutil_socket_t	 fd;
+};
 
 static void	tcp_send(struct client *c);
 static void	tcp_read(struct client *c, int on);
 static void	tcp_linger(struct client *c);
 static void	tcp_prompted(struct client *c);
 static void	tcp_free(struct client *c);
-static void	tcp_read_cb(struct bufferevent *bev, void *arg);
-static void	tcp_write_cb(struct bufferevent *bev, void *arg);
-static void	tcp_event_cb(struct bufferevent *bev, short what, void *arg);
+static void	tcp_read_cb(evutil_socket_t fd, short what, void *arg);
+static void	tcp_write_cb(evutil_socket_t fd, short what, void *arg);
+static void	tcp_input(struct client *c, const uint8_t *buf, size_t len);
+static void	tcp_hold(struct client *c, const uint8_t *buf, size_t len);
+static void	tcp_ended(struct client *c, int error);
+static int	tcp_retriable(int error);
 static void	tcp_on_option(void *arg, int verb, int opt);
 static void	tcp_on_naws(void *arg, unsigned cols, unsigned rows);
 static void	tcp_on_ttype(void *arg, const char *name);
@@ -57,61 +73,162 @@ static const struct proto_ops tcp_proto_ops = {
 	.ttype = tcp_on_ttype,
 };
 
-/* Wrap an accepted socket, ask for telnet options and greet. */
+/* Wrap an accepted (non-blocking) socket, ask for telnet options, greet. */
 struct client *
 tcp_accept(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	struct bufferevent *bev;
+	struct tcp_conn *t;
+	struct evbuffer *out;
 	struct client *c;
 
-	bev = bufferevent_socket_new(server.base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL)
-		fatalx("bufferevent_socket_new failed");
-	bufferevent_disable(bev, EV_WRITE);	/* tcp_send writes */
-	c = client_new(&tcp_transport, fd, sa, len,
-	    bufferevent_get_output(bev));
-	c->bev = bev;
-	bufferevent_setcb(bev, tcp_read_cb, tcp_write_cb, tcp_event_cb, c);
+	if ((out = evbuffer_new()) == NULL)
+		fatalx("evbuffer_new failed");
+	c = client_new(&tcp_transport, fd, sa, len, out);
+	c->tcp = t = xcalloc(1, sizeof *t);
+	t->fd = fd;
+	event_assign(&t->read, server.base, fd, EV_READ | EV_PERSIST,
+	    tcp_read_cb, c);
+	event_add(&t->read, NULL);
 	c->proto = proto_new(&tcp_proto_ops, c);
 	telnet_start(c);
 	client_start(c, NULL);
 	return (c);
 }
 
-/* Write what the socket takes now; a write event sends the rest. */
+/*
+ * Write what the socket takes now; a write event sends the rest. A failed
+ * write is reported from that event too, never from inside the writer.
+ */
 static void
 tcp_send(struct client *c)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct tcp_conn *t = c->tcp;
 
-	/* A bufferevent freezes the start of its output: only it drains. */
-	evbuffer_unfreeze(out, 1);
-	evbuffer_write(out, bufferevent_getfd(c->bev));
-	evbuffer_freeze(out, 1);
-	if (evbuffer_get_length(out) == 0) {
+	c->flags &= ~CLIENT_WRITING;
+	if (evbuffer_write(c->out, t->fd) >= 0 &&
+	    evbuffer_get_length(c->out) == 0) {
+		if (t->write != NULL)
+			event_del(t->write);
 		client_drained(c);
 		return;
 	}
-	/* Blocked or failed: the bufferevent retries or reports the error. */
-	bufferevent_enable(c->bev, EV_WRITE);
+	if (t->write == NULL)
+		t->write = event_new(server.base, t->fd, EV_WRITE | EV_PERSIST,
+		    tcp_write_cb, c);
+	event_add(t->write, NULL);
+	c->flags |= CLIENT_WRITING;
+}
+
+/* The socket takes more, or has failed. */
+static void
+tcp_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+	int error;
+
+	(void)what;
+	if (evbuffer_write(c->out, fd) < 0 &&
+	    !tcp_retriable(error = errno)) {
+		event_del(c->tcp->write);
+		tcp_ended(c, error);
+		return;
+	}
+	if (evbuffer_get_length(c->out) == 0) {
+		event_del(c->tcp->write);
+		client_drained(c);
+	}
 }
 
 /* Read the user's input, or leave it waiting in the socket. */
 static void
 tcp_read(struct client *c, int on)
 {
-	/* A pause keeps reading (tcp_read_cb keeps it) to see a hang-up. */
+	struct tcp_conn *t = c->tcp;
+
+	/* A pause keeps reading (into t->held) to see a hang-up. */
 	if (!on && (c->flags & (CLIENT_PAUSED | CLIENT_CLOSING)) ==
 	    CLIENT_PAUSED)
 		return;
 	if (!on) {
-		bufferevent_disable(c->bev, EV_READ);
+		event_del(&t->read);
 		return;
 	}
-	bufferevent_enable(c->bev, EV_READ);
-	/* Input read before a pause is decoded now, not at the next byte. */
-	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
-		tcp_read_cb(c->bev, c);
+	event_add(&t->read, NULL);
+	/* Input read during a pause is decoded now, not at the next byte. */
+	if (t->held != NULL) {
+		client_decode(c, t->held);
+		if (evbuffer_get_length(t->held) == 0) {
+			evbuffer_free(t->held);
+			t->held = NULL;
+		}
+	}
+}
+
+/* Input, EOF or an error on the socket. */
+static void
+tcp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+	uint8_t buf[TCP_READ_MAX];
+	ssize_t n;
+
+	(void)what;
+	n = recv(fd, buf, sizeof buf, 0);
+	if (n > 0)
+		tcp_input(c, buf, (size_t)n);
+	else if (n == 0)
+		tcp_ended(c, 0);
+	else if (!tcp_retriable(errno))
+		tcp_ended(c, errno);
+}
+
+/* Decode what arrived; what a pause leaves is held for later. */
+static void
+tcp_input(struct client *c, const uint8_t *buf, size_t len)
+{
+	size_t used;
+
+	if (c->tcp->held != NULL) {
+		tcp_hold(c, buf, len);
+		return;
+	}
+	used = client_feed(c, buf, len);
+	if (used < len && (c->flags & (CLIENT_PAUSED | CLIENT_CLOSING)) ==
+	    CLIENT_PAUSED)
+		tcp_hold(c, buf + used, len - used);
+}
+
+/* Keep input for after a pause, up to HELD_INPUT_MAX bytes. */
+static void
+tcp_hold(struct client *c, const uint8_t *buf, size_t len)
+{
+	struct tcp_conn *t = c->tcp;
+
+	if (t->held == NULL && (t->held = evbuffer_new()) == NULL)
+		fatalx("evbuffer_new failed");
+	evbuffer_add(t->held, buf, len);
+	if (evbuffer_get_length(t->held) > HELD_INPUT_MAX)
+		event_del(&t->read);
+}
+
+/* The peer closed (error 0) or the socket failed. */
+static void
+tcp_ended(struct client *c, int error)
+{
+	event_del(&c->tcp->read);
+	if (c->flags & CLIENT_LINGER)
+		client_bury(c);
+	else if (error == 0)
+		client_close(c, "connection closed by peer");
+	else
+		client_drop(c, evutil_socket_error_to_string(error));
+}
+
+/* A socket error that only means "not now". */
+static int
+tcp_retriable(int error)
+{
+	return (error == EAGAIN || error == EWOULDBLOCK || error == EINTR);
 }
 
 /*
@@ -122,8 +239,8 @@ tcp_read(struct client *c, int on)
 static void
 tcp_linger(struct client *c)
 {
-	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
-	bufferevent_enable(c->bev, EV_READ);
+	shutdown(c->tcp->fd, SHUT_WR);
+	event_add(&c->tcp->read, NULL);
 }
 
 /* A prompt waits: telnet's GA where the client wants one. */
@@ -137,50 +254,18 @@ tcp_prompted(struct client *c)
 static void
 tcp_free(struct client *c)
 {
-	bufferevent_free(c->bev);
+	struct tcp_conn *t = c->tcp;
+
+	event_del(&t->read);
+	if (t->write != NULL)
+		event_free(t->write);
+	if (t->held != NULL)
+		evbuffer_free(t->held);
+	evbuffer_free(c->out);
+	evutil_closesocket(t->fd);
+	free(t);
 	telnet_free(c->telnet);
 }
-
-/* Input arrived; while paused it waits, up to HELD_INPUT_MAX bytes. */
-static void
-tcp_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct client *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-
-	client_decode(c, in);
-	if ((c->flags & (CLIENT_PAUSED | CLIENT_CLOSING)) == CLIENT_PAUSED &&
-	    evbuffer_get_length(in) > HELD_INPUT_MAX)
-		bufferevent_disable(bev, EV_READ);
-}
-
-/* The bufferevent sent the rest: writing goes back to tcp_send. */
-static void
-tcp_write_cb(struct bufferevent *bev, void *arg)
-{
-	bufferevent_disable(bev, EV_WRITE);
-	client_drained(arg);
-}
-
-/* EOF or error from the socket. */
-static void
-tcp_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct client *c = arg;
-
-	if (c->flags & CLIENT_LINGER) {
-		client_bury(c);
-		return;
-	}
-	if (what & BEV_EVENT_EOF)
-		client_close(c, "connection closed by peer");
-	else if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
-		bufferevent_disable(bev, EV_READ | EV_WRITE);
-		client_drop(c, evutil_socket_error_to_string(
-		    EVUTIL_SOCKET_ERROR()));
-	}
-}
-
 /* proto: option negotiation. */
 static void
 tcp_on_option(void *arg, int verb, int opt)
