@@ -10,6 +10,7 @@
 #include "admin-cmd.h"
 #include "client.h"
 #include "cluster.h"
+#include "remote.h"
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
@@ -167,7 +168,7 @@ admin_listall(json_t *req)
 		if (c->name[0] != '\0' && !(c->flags & CLIENT_CLOSING))
 			json_array_append_new(users, admin_user(c));
 	}
-	cluster_remote_foreach(NULL, admin_remote_user, users);
+	remote_foreach(NULL, NULL, admin_remote_user, users);
 	return (json_pack("{s:b, s:o}", "ok", 1, "users", users));
 }
 
@@ -187,7 +188,7 @@ admin_list(json_t *req)
 	users = json_array();
 	TAILQ_FOREACH(c, &r->members, member)
 		json_array_append_new(users, admin_user(c));
-	cluster_remote_foreach(r->name, admin_remote_user, users);
+	remote_foreach(NULL, r->name, admin_remote_user, users);
 	return (json_pack("{s:b, s:s, s:o}", "ok", 1, "room", r->name,
 	    "users", users));
 }
@@ -208,7 +209,7 @@ admin_rooms(json_t *req)
 		/* In a cluster: members on every node, "here" on this one. */
 		if (cluster_enabled()) {
 			json_object_set_new(room, "members", json_integer(
-			    r->nmembers + cmd_remote_in(r->name)));
+			    r->nmembers + remote_in(r->name)));
 			json_object_set_new(room, "here",
 			    json_integer(r->nmembers));
 		}
@@ -242,7 +243,7 @@ admin_stats(json_t *req)
 		nodes = json_array();
 		cluster_nodes_foreach(admin_node, nodes);
 		json_object_set_new(reply, "cluster_users", json_integer(
-		    server.nusers + cluster_remote_count()));
+		    server.nusers + remote_count()));
 		json_object_set_new(reply, "link", json_string(
 		    cluster_state()));
 		json_object_set_new(reply, "nodes", nodes);
@@ -267,7 +268,7 @@ admin_broadcast(json_t *req)
 	log_info("admin: broadcast to %u users", n);
 	/* Other nodes tell theirs: counted as they listed them. */
 	if (cluster_enabled() && cluster_broadcast(line) == 0)
-		n += cluster_remote_count();
+		n += remote_count();
 	return (json_pack("{s:b, s:i}", "ok", 1, "recipients", (int)n));
 }
 
@@ -289,7 +290,7 @@ admin_kick(json_t *req)
 	else
 		snprintf(line, sizeof line, MSG_KICKED);
 	if (((c = client_find(name)) == NULL || (c->flags & CLIENT_CLOSING)) &&
-	    (node = cluster_remote_find(name, NULL)) != NULL) {
+	    (node = remote_find(name, NULL, NULL)) != NULL) {
 		if (cluster_kick(name, line) != 0)
 			return (admin_error("%.64s is on node %s, out of reach "
 			    "now", name, node));

@@ -42,6 +42,7 @@
 #include "limits.h"
 #include "log.h"
 #include "messages.h"
+#include "remote.h"
 #include "room.h"
 #include "server.h"
 #include "strmap.h"
@@ -72,16 +73,6 @@ enum cluster_type {
 	CLUSTER_ACCOUNT,	/* sender's account changed */
 };
 
-/* A user on another node, as its node told us. */
-struct cluster_user {
-	TAILQ_ENTRY(cluster_user) entry;
-	struct cluster_node	*node;
-	char			 name[USERNAME_LIMIT_MAX + 1];
-	char			 room[ROOM_NAME_MAX + 1];
-	int			 registered;
-};
-TAILQ_HEAD(cluster_users, cluster_user);
-
 /* Another node, from its heartbeats. */
 struct cluster_node {
 	TAILQ_ENTRY(cluster_node) entry;
@@ -91,8 +82,6 @@ struct cluster_node {
 	unsigned		 clients;
 	unsigned long long	 messages;
 	long long		 uptime;
-	struct cluster_users	 list;
-	unsigned		 listed;
 };
 TAILQ_HEAD(cluster_nodes, cluster_node);
 
@@ -168,7 +157,6 @@ static struct {
 	char			*node_channel;	/* every node's */
 	char			*own_channel;	/* this node's (DMs) */
 	struct cluster_nodes	 nodes;		/* the others */
-	struct strmap		*remote;	/* name -> cluster_user */
 	unsigned		 lease_ms;
 	redisAsyncContext	*cmd;
 	redisAsyncContext	*sub;
@@ -292,11 +280,9 @@ static void	cluster_account_cb(redisReply *reply, void *arg);
 static void	cluster_account_apply(const char *name, const char *record);
 static void	cluster_fold(char *buf, size_t size, const char *prefix,
 		    const char *name);
+static void	cluster_dm_gone(const char *name, void *arg);
 static void	cluster_dm_receive(unsigned type, const char *from,
 		    const char *to, const char *text);
-static void	cluster_user_set(struct cluster_node *n, const char *name,
-		    const char *room, int registered);
-static void	cluster_user_del(struct cluster_node *n, const char *name);
 static const char *cluster_user_room(const struct client *c);
 static void	cluster_user_event(unsigned type, const struct client *c);
 
@@ -336,7 +322,7 @@ cluster_start(const struct config *cfg, void (*ready)(void))
 	cl.node_channel = xstrdup(CLUSTER_NODES);
 	xasprintf(&cl.own_channel, CLUSTER_NODE "%s", cl.node);
 	TAILQ_INIT(&cl.nodes);
-	cl.remote = strmap_new(1);
+	remote_init();
 	cl.lease_ms = cfg->cluster_lease * 1000;
 	srandom(tv.tv_usec ^ getpid());
 	cl.connect_timer = evtimer_new(server.base, cluster_connect_timeout_cb,
@@ -382,7 +368,7 @@ cluster_stop(void)
 	}
 	cluster_land(0);
 	cluster_forget_nodes();
-	strmap_free(cl.remote);
+	remote_free();
 	event_free(cl.connect_timer);
 	event_free(cl.retry_timer);
 	event_free(cl.teardown);
@@ -680,7 +666,6 @@ static void
 cluster_beat_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct cluster_node *n, *next;
-	struct cluster_user *u;
 	char counts[128];
 
 	(void)fd;
@@ -704,8 +689,7 @@ cluster_beat_cb(evutil_socket_t fd, short what, void *arg)
 		if (cluster_ms_since(&n->seen) > (long)cl.lease_ms) {
 			log_info("cluster: node %s is gone (silent for %u s)",
 			    n->name, cl.lease_ms / 1000);
-			TAILQ_FOREACH(u, &n->list, entry)
-				room_dm_remote_gone(u->name);
+			remote_forget(n->name, cluster_dm_gone, NULL);
 			cluster_forget_node(n);
 		}
 	}
@@ -1384,14 +1368,7 @@ cluster_forget_nodes(void)
 static void
 cluster_forget_node(struct cluster_node *n)
 {
-	struct cluster_user *u;
-
-	while ((u = TAILQ_FIRST(&n->list)) != NULL) {
-		TAILQ_REMOVE(&n->list, u, entry);
-		if (strmap_get(cl.remote, u->name) == u)
-			strmap_del(cl.remote, u->name);
-		free(u);
-	}
+	remote_forget(n->name, NULL, NULL);
 	TAILQ_REMOVE(&cl.nodes, n, entry);
 	free(n);
 }
@@ -1410,55 +1387,17 @@ cluster_node_get(const char *name, int create)
 		return (NULL);
 	n = xcalloc(1, sizeof *n);
 	snprintf(n->name, sizeof n->name, "%s", name);
-	TAILQ_INIT(&n->list);
 	TAILQ_INSERT_TAIL(&cl.nodes, n, entry);
 	log_info("cluster: node %s is up", name);
 	return (n);
 }
 
-/* Add or update a user of node n (room "" for none). */
+/* A user of a node that is gone: its DMs here end. */
 static void
-cluster_user_set(struct cluster_node *n, const char *name, const char *room,
-    int registered)
+cluster_dm_gone(const char *name, void *arg)
 {
-	struct cluster_user *u;
-
-	if (name[0] == '\0' || strlen(name) > USERNAME_LIMIT_MAX ||
-	    strlen(room) > ROOM_NAME_MAX)
-		return;
-	if ((u = strmap_get(cl.remote, name)) != NULL && u->node != n) {
-		/* Moved nodes (a lease ran out): the newest word wins. */
-		TAILQ_REMOVE(&u->node->list, u, entry);
-		u->node->listed--;
-		strmap_del(cl.remote, name);
-		free(u);
-		u = NULL;
-	}
-	if (u == NULL) {
-		u = xcalloc(1, sizeof *u);
-		u->node = n;
-		snprintf(u->name, sizeof u->name, "%s", name);
-		TAILQ_INSERT_TAIL(&n->list, u, entry);
-		n->listed++;
-		strmap_set(cl.remote, u->name, u);
-	}
-	snprintf(u->room, sizeof u->room, "%s", room);
-	if (registered >= 0)
-		u->registered = registered;
-}
-
-/* A user of node n went away. */
-static void
-cluster_user_del(struct cluster_node *n, const char *name)
-{
-	struct cluster_user *u;
-
-	if ((u = strmap_get(cl.remote, name)) == NULL || u->node != n)
-		return;
-	TAILQ_REMOVE(&n->list, u, entry);
-	n->listed--;
-	strmap_del(cl.remote, name);
-	free(u);
+	(void)arg;
+	room_dm_remote_gone(name);
 }
 
 /* Another node speaks about itself, its users, or to everyone. */
@@ -1467,7 +1406,6 @@ cluster_presence(const struct cluster_msg *m, const char *node,
     const char *sender, const char *target, const char *text)
 {
 	struct cluster_node *n;
-	struct cluster_user *u;
 	struct client *c;
 	char *line, *tab, *next, *room, key[USERNAME_LIMIT_MAX + 1];
 	const char *argv[3];
@@ -1485,15 +1423,8 @@ cluster_presence(const struct cluster_msg *m, const char *node,
 		cluster_snapshot();
 		break;
 	case CLUSTER_USERS:
-		if (strchr(target, 'b') != NULL) {
-			while ((u = TAILQ_FIRST(&n->list)) != NULL) {
-				TAILQ_REMOVE(&n->list, u, entry);
-				if (strmap_get(cl.remote, u->name) == u)
-					strmap_del(cl.remote, u->name);
-				free(u);
-			}
-			n->listed = 0;
-		}
+		if (strchr(target, 'b') != NULL)
+			remote_forget(n->name, NULL, NULL);
 		for (line = (char *)text; *line != '\0'; line = next) {
 			if ((next = strchr(line, '\n')) == NULL)
 				break;
@@ -1505,17 +1436,17 @@ cluster_presence(const struct cluster_msg *m, const char *node,
 			if ((tab = strchr(room, '\t')) == NULL)
 				continue;
 			*tab = '\0';
-			cluster_user_set(n, line, room, tab[1] == 'R');
+			remote_set(n->name, line, room, tab[1] == 'R');
 		}
 		break;
 	case CLUSTER_USER_ON:
-		cluster_user_set(n, sender, target, text[0] == 'R');
+		remote_set(n->name, sender, target, text[0] == 'R');
 		break;
 	case CLUSTER_USER_ROOM:
-		cluster_user_set(n, sender, target, -1);
+		remote_set(n->name, sender, target, -1);
 		break;
 	case CLUSTER_USER_OFF:
-		cluster_user_del(n, sender);
+		remote_del(n->name, sender);
 		room_dm_remote_gone(sender);
 		break;
 	case CLUSTER_BROADCAST:
@@ -1610,45 +1541,6 @@ cluster_user_moved(const struct client *c)
 	cluster_user_event(CLUSTER_USER_ROOM, c);
 }
 
-/* How many users other nodes have, as far as we know. */
-unsigned
-cluster_remote_count(void)
-{
-	return (cl.remote != NULL ? (unsigned)strmap_count(cl.remote) : 0);
-}
-
-/* Each user on another node (in room, if not NULL), node by node. */
-void
-cluster_remote_foreach(const char *room, void (*fn)(const char *,
-    const char *, const char *, int, void *), void *arg)
-{
-	struct cluster_node *n;
-	struct cluster_user *u;
-
-	if (!cluster_enabled())
-		return;
-	TAILQ_FOREACH(n, &cl.nodes, entry) {
-		TAILQ_FOREACH(u, &n->list, entry) {
-			if (room != NULL && strcasecmp(u->room, room) != 0)
-				continue;
-			fn(u->name, n->name, u->room, u->registered, arg);
-		}
-	}
-}
-
-/* The node of a user elsewhere (and its room), or NULL. */
-const char *
-cluster_remote_find(const char *name, const char **room)
-{
-	struct cluster_user *u;
-
-	if (!cluster_enabled() || (u = strmap_get(cl.remote, name)) == NULL)
-		return (NULL);
-	if (room != NULL)
-		*room = u->room;
-	return (u->node->name);
-}
-
 /* This node and each other node heard from, with their counts. */
 void
 cluster_nodes_foreach(void (*fn)(const struct cluster_node_info *, void *),
@@ -1697,17 +1589,6 @@ cluster_kick(const char *name, const char *line)
 	    strlen(line)));
 }
 
-/* A remote user's name as its node spells it. */
-const char *
-cluster_remote_name(const char *name)
-{
-	struct cluster_user *u;
-
-	if (!cluster_enabled() || (u = strmap_get(cl.remote, name)) == NULL)
-		return (name);
-	return (u->name);
-}
-
 /* A DM event for the node where to is. */
 int
 cluster_dm_send(unsigned type, const char *from, const char *to,
@@ -1716,7 +1597,7 @@ cluster_dm_send(unsigned type, const char *from, const char *to,
 	char channel[sizeof CLUSTER_NODE + CLUSTER_NODE_MAX];
 	const char *node;
 
-	if ((node = cluster_remote_find(to, NULL)) == NULL)
+	if ((node = remote_find(to, NULL, NULL)) == NULL)
 		return (-1);
 	snprintf(channel, sizeof channel, CLUSTER_NODE "%s", node);
 	return (cluster_publish(channel, type, from, to, text, strlen(text)));

@@ -53,8 +53,6 @@ void	 cluster_seat_release(struct room *r, const char *name);
 /* To the node of name to: one of the above; 0, or -1 if not sent. */
 int	 cluster_dm_send(unsigned type, const char *from, const char *to,
 	     const char *text);
-/* A remote user's name as its node spells it (name if unknown). */
-const char *cluster_remote_name(const char *name);
 /* c is going away: forget its claims, give its name back. */
 void	 cluster_client_gone(struct client *c);
 /* A node as chatsockctl nodes shows it. */
@@ -72,13 +70,6 @@ struct cluster_node_info {
 /* Local user c got its name, or moved between rooms. */
 void	 cluster_user_named(const struct client *c);
 void	 cluster_user_moved(const struct client *c);
-/* Users on other nodes, as their nodes say (0 without a cluster). */
-unsigned cluster_remote_count(void);
-/* fn(name, node, room ("" for none), registered, arg) for each, or room's. */
-void	 cluster_remote_foreach(const char *room, void (*fn)(const char *,
-	     const char *, const char *, int, void *), void *arg);
-/* The node where name is online (its room in *room), or NULL. */
-const char *cluster_remote_find(const char *name, const char **room);
 /* This node, then every other node heard from. */
 void	 cluster_nodes_foreach(void (*fn)(const struct cluster_node_info *,
 	     void *), void *arg);

@@ -5,7 +5,7 @@
 
 #include "accounts.h"
 #include "client.h"
-#include "cluster.h"
+#include "remote.h"
 #include "cmd.h"
 #include "config.h"
 #include "messages.h"
@@ -75,7 +75,7 @@ cmd_whois(struct client *c, int argc, char **argv)
 
 	(void)argc;
 	if ((u == NULL || (u->flags & CLIENT_CLOSING)) &&
-	    (node = cluster_remote_find(argv[0], &room)) != NULL) {
+	    (node = remote_find(argv[0], &room, NULL)) != NULL) {
 		client_printf(c, MSG_WHOIS_HEAD, argv[0], a != NULL ?
 		    "registered" : "guest", "online");
 		client_printf(c, MSG_WHOIS_NODE, node);

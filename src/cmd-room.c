@@ -5,6 +5,7 @@
 
 #include "client.h"
 #include "cluster.h"
+#include "remote.h"
 #include "cmd.h"
 #include "config.h"
 #include "guard.h"
@@ -37,6 +38,7 @@ cmd_rooms(struct client *c, int argc, char **argv)
 {
 	struct room *r;
 	char fill[32];
+	unsigned members;
 	int width = 0, n, shown = 0;
 
 	(void)argc;
@@ -51,11 +53,12 @@ cmd_rooms(struct client *c, int argc, char **argv)
 			continue;
 		if (shown++ == 0)
 			client_line(c, MSG_ROOMS_HEAD);
+		/* Members on every node: a limit holds across them all. */
+		members = r->nmembers + remote_in(r->name);
 		if (r->limit > 0)
-			snprintf(fill, sizeof fill, "%u/%u", r->nmembers,
-			    r->limit);
+			snprintf(fill, sizeof fill, "%u/%u", members, r->limit);
 		else
-			snprintf(fill, sizeof fill, "%u", r->nmembers);
+			snprintf(fill, sizeof fill, "%u", members);
 		client_printf(c, "  %-*s  %-9s %s", width, r->name, fill,
 		    r->description);
 	}
@@ -206,14 +209,14 @@ cmd_list(struct client *c, int argc, char **argv)
 		cmd_list_name(c, r->peer[0], &marked);
 		if (r->remote != NULL)
 			client_printf(c, MSG_LIST_REMOTE, r->remote, "",
-			    cluster_remote_find(r->remote, NULL) != NULL ?
-			    cluster_remote_find(r->remote, NULL) : "?");
+			    remote_find(r->remote, NULL, NULL) != NULL ?
+			    remote_find(r->remote, NULL, NULL) : "?");
 		else
 			cmd_list_name(c, r->peer[1], &marked);
 		cmd_list_end(c, marked);
 		return;
 	}
-	total = r->nmembers + cmd_remote_in(r->name);
+	total = r->nmembers + remote_in(r->name);
 	client_printf(c, MSG_LIST_HEAD, r->name, total);
 	TAILQ_FOREACH(m, &r->members, member) {
 		if (shown++ == CMD_LIST_MAX) {
@@ -278,11 +281,12 @@ cmd_dm(struct client *c, int argc, char **argv)
 	unsigned limit = server.cfg->dm_limit;
 	struct room *r;
 	char line[USERNAME_LIMIT_MAX * 2 + 64];
+	const char *spelled;
 
 	(void)argc;
 	if ((peer == NULL || (peer->flags & CLIENT_CLOSING)) &&
-	    cluster_remote_find(argv[0], NULL) != NULL) {
-		cmd_dm_remote(c, cluster_remote_name(argv[0]));
+	    remote_find(argv[0], NULL, &spelled) != NULL) {
+		cmd_dm_remote(c, spelled);
 		return;
 	}
 	if (peer == NULL || (peer->flags & CLIENT_CLOSING)) {

@@ -1,6 +1,6 @@
 /* Palette commands about users and the session itself. */
 #include "client.h"
-#include "cluster.h"
+#include "remote.h"
 #include "cmd.h"
 #include "messages.h"
 #include "server.h"
@@ -24,7 +24,7 @@ void
 cmd_listall(struct client *c, int argc, char **argv)
 {
 	struct client *u;
-	unsigned shown = 0, total = server.nusers + cluster_remote_count();
+	unsigned shown = 0, total = server.nusers + remote_count();
 	int marked = 0;
 
 	(void)argc;
@@ -74,29 +74,7 @@ cmd_list_remote(struct client *c, const char *room, unsigned shown,
 {
 	struct cmd_list_remote lr = { c, shown, total, marked, 0 };
 
-	cluster_remote_foreach(room, cmd_list_remote_one, &lr);
-}
-
-/* Users of other nodes in room. */
-static void
-cmd_count_one(const char *name, const char *node, const char *room,
-    int registered, void *arg)
-{
-	(void)name;
-	(void)node;
-	(void)room;
-	(void)registered;
-	(*(unsigned *)arg)++;
-}
-
-/* How many users other nodes have in room. */
-unsigned
-cmd_remote_in(const char *room)
-{
-	unsigned n = 0;
-
-	cluster_remote_foreach(room, cmd_count_one, &n);
-	return (n);
+	remote_foreach(NULL, room, cmd_list_remote_one, &lr);
 }
 
 /* "  alice*" for a registered name, "  bob" for a guest. */

@@ -28,8 +28,6 @@ void	cmd_list_end(struct client *c, int marked);
 /* The users of other nodes (in room, if not NULL) after shown of total. */
 void	cmd_list_remote(struct client *c, const char *room, unsigned shown,
 	    unsigned total, int *marked);
-/* How many users other nodes have in room. */
-unsigned cmd_remote_in(const char *room);
 
 /* Handlers, grouped per file. */
 void	cmd_rooms(struct client *, int, char **);

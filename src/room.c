@@ -14,6 +14,7 @@
 
 #include "client.h"
 #include "cluster.h"
+#include "remote.h"
 #include "config.h"
 #include "history.h"
 #include "log.h"
@@ -242,7 +243,7 @@ room_say(struct client *c, const char *text)
 	room_deliver(r, c->name, text);
 	if (r->remote == NULL)
 		return;
-	if (cluster_remote_find(r->remote, NULL) == NULL) {
+	if (remote_find(r->remote, NULL, NULL) == NULL) {
 		snprintf(why, sizeof why, MSG_DM_ENDED, r->remote);
 		room_dm_end(r, c, why, 0);
 		return;

@@ -162,3 +162,23 @@ strmap_count(const struct strmap *m)
 {
 	return (m->count);
 }
+
+/* Visit every entry, removing those fn says to. */
+void
+strmap_sweep(struct strmap *m, int (*fn)(const char *, void *, void *),
+    void *arg)
+{
+	struct strmap_entry **ep, *e;
+	size_t i;
+
+	for (i = 0; i < m->nbuckets; i++) {
+		for (ep = &m->buckets[i]; (e = *ep) != NULL; ) {
+			if (fn(e->key, e->value, arg)) {
+				*ep = e->next;
+				free(e);
+				m->count--;
+			} else
+				ep = &e->next;
+		}
+	}
+}

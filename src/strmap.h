@@ -14,5 +14,11 @@ void		*strmap_get(const struct strmap *m, const char *key);
 void		 strmap_set(struct strmap *m, const char *key, void *value);
 void		 strmap_del(struct strmap *m, const char *key);
 size_t		 strmap_count(const struct strmap *m);
+/*
+ * fn(key, value, arg) for each entry; where fn returns 1 the entry is
+ * removed (its value is the caller's to free).
+ */
+void		 strmap_sweep(struct strmap *m, int (*fn)(const char *, void *,
+		     void *), void *arg);
 
 #endif

@@ -601,6 +601,8 @@ START_TEST(test_room_limit)
 
 	tc_join(a, "pair", NULL);
 	tc_join(b, "pair", NULL);
+	/* :rooms on a third node counts the members of the other two. */
+	soon(c, ":rooms", "2/2");
 	SEND(c, ":join pair");
 	EXPECT(c, MSG_ROOM_FULL, "pair", 2u, 2u);
 	SEND(a, ":close");
