@@ -117,6 +117,7 @@
 #define CLUSTER_BACKOFF_MIN_MS	100
 #define CLUSTER_BACKOFF_MAX_MS	2000
 #define CLUSTER_PENDING_MAX	20000	/* commands without a reply */
+#define CLUSTER_READS_MAX	16	/* of 16 KiB from Redis per loop turn */
 #define CLUSTER_PENDING_BYTES	(8 * 1024 * 1024)
 
 #endif
