@@ -133,8 +133,9 @@ TAILQ_HEAD(cluster_claims, cluster_claim);
 struct cluster_flight {
 	TAILQ_ENTRY(cluster_flight) entry;
 	uint64_t	 seq;
-	char		 room[ROOM_NAME_MAX + 1];
+	char		 room[ROOM_NAME_MAX + 1];	/* "": a DM */
 	char		 sender[USERNAME_LIMIT_MAX + 1]; /* "": notice */
+	char		 peer[USERNAME_LIMIT_MAX + 1];	/* a DM's other end */
 	char		 text[];
 };
 TAILQ_HEAD(cluster_flights, cluster_flight);
@@ -192,6 +193,12 @@ static const char cluster_refresh_lua[] =
 	"  else lost[#lost + 1] = i end "
 	"end "
 	"return lost";
+
+/* Lua: one envelope to two channels in one step (a DM's two nodes). */
+static const char cluster_publish2_lua[] =
+	"redis.call('PUBLISH', ARGV[1], ARGV[3]) "
+	"redis.call('PUBLISH', ARGV[2], ARGV[3]) "
+	"return 0";
 
 /* Lua: give a name back only if it is still ours. */
 static const char cluster_release_lua[] =
@@ -253,6 +260,9 @@ static int	cluster_command(void (*cb)(redisReply *, void *), void *arg,
 		    int argc, const char **argv, const size_t *argvlen);
 static void	cluster_check_up(void);
 static void	cluster_tell_rooms(const char *line);
+static int	cluster_publish2(const char *channel, const char *also,
+		    unsigned type, const char *sender, const char *target,
+		    const char *payload, size_t payloadlen);
 static int	cluster_publish(const char *channel, unsigned type,
 		    const char *sender, const char *target, const char *payload,
 		    size_t payloadlen);
@@ -262,6 +272,10 @@ static size_t	cluster_pack(char *buf, size_t size, unsigned type,
 static int	cluster_unpack(const char *buf, size_t len,
 		    struct cluster_msg *m);
 static void	cluster_deliver(const struct cluster_msg *m);
+static void	cluster_fly(const char *room, const char *sender,
+		    const char *peer, const char *text);
+static void	cluster_dm_echo(const char *from, const char *to,
+		    const char *text);
 static void	cluster_claim_cb(redisReply *reply, void *arg);
 static void	cluster_release(const char *name);
 static void	cluster_refresh(void);
@@ -910,21 +924,43 @@ static int
 cluster_publish(const char *channel, unsigned type, const char *sender,
     const char *target, const char *payload, size_t payloadlen)
 {
+	return (cluster_publish2(channel, NULL, type, sender, target, payload,
+	    payloadlen));
+}
+
+/*
+ * The same to channel and to also (NULL: none) as one script, so that
+ * every other envelope reaches both before or after it.
+ */
+static int
+cluster_publish2(const char *channel, const char *also, unsigned type,
+    const char *sender, const char *target, const char *payload,
+    size_t payloadlen)
+{
 	char buf[CLUSTER_NODE_MAX + USERNAME_LIMIT_MAX + ROOM_NAME_MAX +
 	    TEXT_MAX + LINE_MAX_BYTES + 64];
-	const char *argv[3];
-	size_t argvlen[3], len;
+	const char *argv[6];
+	size_t argvlen[6], len;
+	int argc = 0, i;
 
 	if ((len = cluster_pack(buf, sizeof buf, type, cl.seq + 1, sender,
 	    target, payload, payloadlen)) == 0)
 		return (-1);
-	argv[0] = "PUBLISH";
-	argv[1] = channel;
-	argv[2] = buf;
-	argvlen[0] = 7;
-	argvlen[1] = strlen(channel);
-	argvlen[2] = len;
-	if (cluster_command(NULL, NULL, 3, argv, argvlen) != 0)
+	if (also == NULL)
+		argv[argc++] = "PUBLISH";
+	else {
+		argv[argc++] = "EVAL";
+		argv[argc++] = cluster_publish2_lua;
+		argv[argc++] = "0";
+	}
+	argv[argc++] = channel;
+	if (also != NULL)
+		argv[argc++] = also;
+	for (i = 0; i < argc; i++)
+		argvlen[i] = strlen(argv[i]);
+	argv[argc] = buf;
+	argvlen[argc++] = len;
+	if (cluster_command(NULL, NULL, argc, argv, argvlen) != 0)
 		return (-1);
 	cl.seq++;
 	return (0);
@@ -935,7 +971,6 @@ int
 cluster_room_publish(struct room *r, const char *sender, const char *text)
 {
 	char channel[sizeof CLUSTER_ROOMS + ROOM_NAME_MAX];
-	struct cluster_flight *f;
 	size_t i, len = strlen(text);
 
 	if (cl.phase != CLUSTER_UP)
@@ -947,14 +982,25 @@ cluster_room_publish(struct room *r, const char *sender, const char *text)
 	    CLUSTER_NOTICE, sender != NULL ? sender : "", r->name, text,
 	    len) != 0)
 		return (-1);
+	cluster_fly(r->name, sender != NULL ? sender : "", "", text);
+	return (0);
+}
+
+/* What was just published is on its way: kept until it comes back. */
+static void
+cluster_fly(const char *room, const char *sender, const char *peer,
+    const char *text)
+{
+	struct cluster_flight *f;
+	size_t len = strlen(text);
+
 	f = xmalloc(sizeof *f + len + 1);
 	f->seq = cl.seq;
-	snprintf(f->room, sizeof f->room, "%s", r->name);
-	snprintf(f->sender, sizeof f->sender, "%s", sender != NULL ?
-	    sender : "");
+	snprintf(f->room, sizeof f->room, "%s", room);
+	snprintf(f->sender, sizeof f->sender, "%s", sender);
+	snprintf(f->peer, sizeof f->peer, "%s", peer);
 	memcpy(f->text, text, len + 1);
 	TAILQ_INSERT_TAIL(&cl.flights, f, entry);
-	return (0);
 }
 
 /*
@@ -971,7 +1017,9 @@ cluster_land(int deliver)
 		TAILQ_REMOVE(&cl.flights, f, entry);
 		if (f->seq > cl.landed)
 			cl.landed = f->seq;
-		if (deliver && (r = room_find(f->room)) != NULL) {
+		if (deliver && f->peer[0] != '\0')
+			cluster_dm_echo(f->sender, f->peer, f->text);
+		else if (deliver && (r = room_find(f->room)) != NULL) {
 			if (f->sender[0] != '\0')
 				room_deliver(r, f->sender, f->text);
 			else
@@ -1046,15 +1094,10 @@ cluster_deliver(const struct cluster_msg *m)
 	text[m->payloadlen] = '\0';
 	memcpy(node, m->origin, m->originlen);
 	node[m->originlen] = '\0';
-	if (m->type >= CLUSTER_BEAT) {
-		if (!self && memchr(text, '\0', m->payloadlen) == NULL)
-			cluster_presence(m, node, sender, target, text);
-		return;
-	}
-	if (m->originlen == strlen(cl.node) &&
-	    memcmp(m->origin, cl.node, m->originlen) == 0) {
+	if (self) {
 		/*
-		 * Ours, back: no longer on the way. One delivered here
+		 * Ours, back: no longer on the way (one connection publishes
+		 * them all, so they come back in order). One delivered here
 		 * already when the link failed (a frozen Redis may still run
 		 * it once it wakes up) is not shown twice.
 		 */
@@ -1066,8 +1109,18 @@ cluster_deliver(const struct cluster_msg *m)
 			free(f);
 		}
 	}
-	if (memchr(text, '\0', m->payloadlen) != NULL ||
-	    (r = room_find(target)) == NULL)
+	if (memchr(text, '\0', m->payloadlen) != NULL)
+		return;
+	if (self && m->type == CLUSTER_DM_SAY) {
+		cluster_dm_echo(sender, target, text);
+		return;
+	}
+	if (m->type >= CLUSTER_BEAT) {
+		if (!self)
+			cluster_presence(m, node, sender, target, text);
+		return;
+	}
+	if ((r = room_find(target)) == NULL)
 		return;
 	switch (m->type) {
 	case CLUSTER_SAY:
@@ -1641,7 +1694,28 @@ cluster_dm_send(unsigned type, const char *from, const char *to,
 	if ((node = remote_find(to, NULL, NULL)) == NULL)
 		return (-1);
 	snprintf(channel, sizeof channel, CLUSTER_NODE "%s", node);
-	return (cluster_publish(channel, type, from, to, text, strlen(text)));
+	if (type != CLUSTER_DM_SAY)
+		return (cluster_publish(channel, type, from, to, text,
+		    strlen(text)));
+	/* Said lines come back here too: both ends see one order. */
+	if (cluster_publish2(channel, cl.own_channel, type, from, to, text,
+	    strlen(text)) != 0)
+		return (-1);
+	cluster_fly("", from, to, text);
+	return (0);
+}
+
+/* Local user from's DM line to to, back from Redis (or landed). */
+static void
+cluster_dm_echo(const char *from, const char *to, const char *text)
+{
+	struct client *c;
+	struct room *r;
+
+	if ((c = client_find(from)) == NULL || (c->flags & CLIENT_CLOSING) ||
+	    (r = room_dm_find_remote(c, to)) == NULL)
+		return;
+	room_deliver(r, c->name, text);
 }
 
 /*

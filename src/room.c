@@ -229,8 +229,8 @@ room_notice(struct room *r, const char *line)
 
 /*
  * c's message: in a cluster, a room's goes to every node and comes back
- * through room_deliver here too; a DM's, or any while the link is down,
- * is delivered at once.
+ * through room_deliver here too, and so does a DM's with a user of another
+ * node; any other, or any while the link is down, is delivered at once.
  */
 void
 room_say(struct client *c, const char *text)
@@ -240,6 +240,10 @@ room_say(struct client *c, const char *text)
 
 	if (r->peer[0] == NULL && cluster_room_publish(r, c->name, text) == 0)
 		return;
+	/* A DM's line across nodes is shown when it comes back, too. */
+	if (r->remote != NULL && remote_find(r->remote, NULL, NULL) != NULL &&
+	    cluster_dm_send(CLUSTER_DM_SAY, c->name, r->remote, text) == 0)
+		return;
 	room_deliver(r, c->name, text);
 	if (r->remote == NULL)
 		return;
@@ -248,8 +252,7 @@ room_say(struct client *c, const char *text)
 		room_dm_end(r, c, why, 0);
 		return;
 	}
-	if (cluster_dm_send(CLUSTER_DM_SAY, c->name, r->remote, text) != 0)
-		client_notice(c, MSG_DM_NOT_SENT);
+	client_notice(c, MSG_DM_NOT_SENT);
 }
 
 /* A join or leave line: to every node in a cluster, else here. */

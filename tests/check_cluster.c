@@ -551,6 +551,55 @@ START_TEST(test_dm_across)
 }
 END_TEST
 
+/* Both ends of a DM across nodes see its lines in one order. */
+START_TEST(test_dm_one_order)
+{
+	struct tclient *c[2];
+	char seen[2][64][16], all[2][16384];
+	const char *names[2] = { "alice", "bob" };
+	long deadline;
+	int i, j, n[2];
+
+	c[0] = node_user(0, "alice");
+	c[1] = node_user(1, "bob");
+	soon(c[0], ":listall", "(on n1)");
+	soon(c[1], ":listall", "(on n0)");
+	SEND(c[0], ":dm bob");
+	EXPECT(c[0], MSG_DM_OPEN, "bob");
+	tc_chat(c[0], "dm:bob");
+	SEND(c[1], ":dm alice");
+	EXPECT(c[1], MSG_DM_OPEN, "alice");
+	tc_chat(c[1], "dm:alice");
+	for (i = 0; i < 2; i++)
+		tc_drain(c[i], 200);
+	/* Each says its lines at once, so both have some in flight. */
+	for (j = 0; j < 15; j++) {
+		for (i = 0; i < 2; i++)
+			SEND(c[i], "d%c-%d", 'a' + i, j);
+	}
+	deadline = now_ms() + 10000L * t_slow();
+	for (i = 0; i < 2; i++) {
+		all[i][0] = '\0';
+		n[i] = 0;
+		while (n[i] < 30 && now_ms() < deadline) {
+			tc_drain(c[i], 200);
+			if (c[i]->last != NULL)
+				strncat(all[i], c[i]->last, sizeof all[i] -
+				    strlen(all[i]) - 1);
+			n[i] = tokens(all[i], "]: d", seen[i], 64);
+		}
+		ck_assert_msg(n[i] == 30, "%s saw %d of 30 lines:\n%s",
+		    names[i], n[i], all[i]);
+	}
+	for (j = 0; j < 30; j++)
+		ck_assert_msg(strcmp(seen[0][j], seen[1][j]) == 0,
+		    "line %d: alice saw %s, bob saw %s", j, seen[0][j],
+		    seen[1][j]);
+	for (i = 0; i < 2; i++)
+		tc_close(c[i]);
+}
+END_TEST
+
 /* An account registered on one node owns the name on the others. */
 START_TEST(test_account_across)
 {
@@ -852,6 +901,7 @@ cluster_suite(void)
 	tcase_add_test(tc, test_presence);
 	tcase_add_test(tc, test_admin);
 	tcase_add_test(tc, test_dm_across);
+	tcase_add_test(tc, test_dm_one_order);
 	tcase_add_test(tc, test_account_across);
 	tcase_add_test(tc, test_dead_node_names);
 	tcase_add_test(tc, test_no_text_in_redis);
