@@ -297,6 +297,7 @@ static void	cluster_account_cb(redisReply *reply, void *arg);
 static void	cluster_account_apply(const char *name, const char *record);
 static void	cluster_fold(char *buf, size_t size, const char *prefix,
 		    const char *name);
+static void	cluster_seen(const char *name);
 static void	cluster_dm_gone(const char *name, void *arg);
 static void	cluster_dm_receive(unsigned type, const char *from,
 		    const char *to, const char *text);
@@ -1486,6 +1487,19 @@ cluster_node_get(const char *name, int create)
 	return (n);
 }
 
+/*
+ * A registered name came or went on another node: its last-seen time here
+ * follows (kept in memory like local ones, written with the next change).
+ */
+static void
+cluster_seen(const char *name)
+{
+	struct account *a;
+
+	if ((a = accounts_find(name)) != NULL)
+		accounts_seen(a);
+}
+
 /* A user of a node that is gone: its DMs here end. */
 static void
 cluster_dm_gone(const char *name, void *arg)
@@ -1535,12 +1549,14 @@ cluster_presence(const struct cluster_msg *m, const char *node,
 		break;
 	case CLUSTER_USER_ON:
 		remote_set(n->name, sender, target, text[0] == 'R');
+		cluster_seen(sender);
 		break;
 	case CLUSTER_USER_ROOM:
 		remote_set(n->name, sender, target, -1);
 		break;
 	case CLUSTER_USER_OFF:
-		remote_del(n->name, sender);
+		if (remote_del(n->name, sender))
+			cluster_seen(sender);
 		room_dm_remote_gone(sender);
 		break;
 	case CLUSTER_BROADCAST:

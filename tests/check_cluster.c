@@ -25,6 +25,7 @@
 #include <hiredis/hiredis.h>
 
 #include "helpers.h"
+#include "ssh-client.h"
 #include "messages.h"
 
 #define NODES		3
@@ -551,6 +552,53 @@ START_TEST(test_dm_across)
 }
 END_TEST
 
+/*
+ * A registered user seen on one node is seen on the others: :whois there
+ * says when, not "not seen since registered".
+ */
+START_TEST(test_seen_across)
+{
+	char pub[T_PATH + 16], ssh[T_PATH * 2], *out;
+	struct tclient *a, *d;
+	ssh_key key = sc_keygen();
+	long deadline;
+
+	snprintf(ssh, sizeof ssh, "\"ssh\": {\"host\": \"127.0.0.1\", "
+	    "\"port\": 0, \"hostKey\": \"%s/n1_host_key\"}", rd.dir);
+	daemon_stop(&nodes[1]);
+	node_start(1, ssh);
+	ck_assert(nodes[1].ssh_port > 0);
+	snprintf(pub, sizeof pub, "%s/erin.pub", rd.dir);
+	ck_assert(ssh_pki_export_pubkey_file(key, pub) == SSH_OK);
+	free(ctl(0, "register", "erin", pub));
+	deadline = now_ms() + 5000L * t_slow();
+	for (;;) {
+		out = ctl(1, "accounts", NULL, NULL);
+		if (has_line(out, "erin", "SHA256:", NULL))
+			break;
+		ck_assert_msg(now_ms() < deadline, "n1 never learnt of "
+		    "erin:\n%s", out);
+		free(out);
+		usleep(100000);
+	}
+	free(out);
+	a = node_user(0, "alice");
+	SEND(a, ":whois erin");
+	EXPECT(a, MSG_WHOIS_NEVER, "");
+	/* erin comes and goes on n1 over SSH. */
+	d = sc_new(&nodes[1], "erin", "erin", 0);
+	ck_assert(sc_kex(d, NULL) == 0);
+	ck_assert(sc_auth(d, key) == SSH_AUTH_SUCCESS);
+	ck_assert(sc_channel(d) == 0 && sc_shell(d) == 0);
+	EXPECT(d, MSG_NAME_OK, "erin");
+	soon(a, ":whois erin", "on node n1");
+	tc_close(d);
+	soon(a, ":whois erin", "last seen");
+	tc_close(a);
+	ssh_key_free(key);
+}
+END_TEST
+
 /* Both ends of a DM across nodes see its lines in one order. */
 START_TEST(test_dm_one_order)
 {
@@ -902,6 +950,7 @@ cluster_suite(void)
 	tcase_add_test(tc, test_admin);
 	tcase_add_test(tc, test_dm_across);
 	tcase_add_test(tc, test_dm_one_order);
+	tcase_add_test(tc, test_seen_across);
 	tcase_add_test(tc, test_account_across);
 	tcase_add_test(tc, test_dead_node_names);
 	tcase_add_test(tc, test_no_text_in_redis);
