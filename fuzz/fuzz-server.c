@@ -18,7 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "client.h"
@@ -129,7 +128,7 @@ fuzz_client(const struct fuzz_conn *fc)
 	if (fc->fd == -1)
 		return (NULL);
 	TAILQ_FOREACH(c, &server.clients, entry) {
-		if (bufferevent_getfd(c->bev) == fc->peer)
+		if (tcp_fd(c) == fc->peer)
 			return (c);
 	}
 	return (NULL);

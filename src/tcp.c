@@ -95,6 +95,13 @@ tcp_accept(int fd, const struct sockaddr *sa, socklen_t len)
 	return (c);
 }
 
+/* c's socket, if c is ours. */
+int
+tcp_fd(const struct client *c)
+{
+	return (c->tp == &tcp_transport ? c->tcp->fd : -1);
+}
+
 /*
  * Write what the socket takes now; a write event sends the rest. A failed
  * write is reported from that event too, never from inside the writer.

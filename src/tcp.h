@@ -9,4 +9,7 @@ struct client;
 /* A new connection on an accepted socket; it is greeted at once. */
 struct client	*tcp_accept(int fd, const struct sockaddr *sa, socklen_t len);
 
+/* The socket of c if it is a telnet client, else -1. */
+int		 tcp_fd(const struct client *c);
+
 #endif
