@@ -59,6 +59,9 @@ static int	 tokens(const char *text, const char *prefix, char out[][16],
 		     int max);
 static char	*ctl(int i, const char *a1, const char *a2, const char *a3);
 static void	 soon(struct tclient *c, const char *line, const char *want);
+static void	 collect(struct tclient *c, const char *prefix,
+		     char seen[][16], int want, long deadline);
+static void	 account_heard(int i, const char *name);
 static int	 has_line(const char *text, const char *w1, const char *w2,
 		     const char *w3);
 
@@ -160,7 +163,7 @@ redis_cmd(const char *fmt, ...)
 static void
 node_start(int i, const char *extra)
 {
-	char json[T_PATH * 2];
+	char json[T_PATH * 4];
 
 	snprintf(json, sizeof json, "\"cluster\": {\"redis\": \"unix:%s\", "
 	    "\"node\": \"n%d\"}, \"clusterLease\": %d, "
@@ -252,6 +255,47 @@ tokens(const char *text, const char *prefix, char out[][16], int max)
 		p += n;
 	}
 	return (count);
+}
+
+/*
+ * The first want lines of c's with prefix (up to a word's end) into seen,
+ * by deadline; fails the test if fewer come.
+ */
+static void
+collect(struct tclient *c, const char *prefix, char seen[][16], int want,
+    long deadline)
+{
+	char all[16384];
+	int n = 0;
+
+	all[0] = '\0';
+	while (n < want && now_ms() < deadline) {
+		tc_drain(c, 200);
+		if (c->last != NULL)
+			strncat(all, c->last, sizeof all - strlen(all) - 1);
+		n = tokens(all, prefix, seen, 64);
+	}
+	ck_assert_msg(n == want, "%s saw %d of %d lines:\n%s", c->label, n,
+	    want, all);
+}
+
+/* Node i lists name's account (it heard of it through Redis) within 5 s. */
+static void
+account_heard(int i, const char *name)
+{
+	long deadline = now_ms() + 5000L * t_slow();
+	char *out;
+
+	for (;;) {
+		out = ctl(i, "accounts", NULL, NULL);
+		if (has_line(out, name, "SHA256:", NULL))
+			break;
+		ck_assert_msg(now_ms() < deadline, "n%d never learnt of "
+		    "%s:\n%s", i, name, out);
+		free(out);
+		usleep(100000);
+	}
+	free(out);
 }
 
 /* chatsockctl -s NODE's socket a1 [a2 [a3]]: its stdout; it must exit 0. */
@@ -346,10 +390,10 @@ END_TEST
 START_TEST(test_one_order)
 {
 	struct tclient *c[NODES];
-	char seen[NODES][64][16], all[NODES][16384];
+	char seen[NODES][64][16];
 	const char *names[NODES] = { "alice", "bob", "carol" };
 	long deadline;
-	int i, j, n[NODES];
+	int i, j;
 
 	for (i = 0; i < NODES; i++)
 		c[i] = node_chatter(i, names[i], "general");
@@ -362,19 +406,8 @@ START_TEST(test_one_order)
 			SEND(c[i], "m%c-%d", 'a' + i, j);
 	}
 	deadline = now_ms() + 10000L * t_slow();
-	for (i = 0; i < NODES; i++) {
-		all[i][0] = '\0';
-		n[i] = 0;
-		while (n[i] < 30 && now_ms() < deadline) {
-			tc_drain(c[i], 200);
-			if (c[i]->last != NULL)
-				strncat(all[i], c[i]->last, sizeof all[i] -
-				    strlen(all[i]) - 1);
-			n[i] = tokens(all[i], "]: m", seen[i], 64);
-		}
-		ck_assert_msg(n[i] == 30, "%s saw %d of 30 lines:\n%s",
-		    names[i], n[i], all[i]);
-	}
+	for (i = 0; i < NODES; i++)
+		collect(c[i], "]: m", seen[i], 30, deadline);
 	for (i = 1; i < NODES; i++) {
 		for (j = 0; j < 30; j++)
 			ck_assert_msg(strcmp(seen[0][j], seen[i][j]) == 0,
@@ -558,10 +591,9 @@ END_TEST
  */
 START_TEST(test_seen_across)
 {
-	char pub[T_PATH + 16], ssh[T_PATH * 2], *out;
+	char pub[T_PATH + 16], ssh[T_PATH];
 	struct tclient *a, *d;
 	ssh_key key = sc_keygen();
-	long deadline;
 
 	snprintf(ssh, sizeof ssh, "\"ssh\": {\"host\": \"127.0.0.1\", "
 	    "\"port\": 0, \"hostKey\": \"%s/n1_host_key\"}", rd.dir);
@@ -571,17 +603,7 @@ START_TEST(test_seen_across)
 	snprintf(pub, sizeof pub, "%s/erin.pub", rd.dir);
 	ck_assert(ssh_pki_export_pubkey_file(key, pub) == SSH_OK);
 	free(ctl(0, "register", "erin", pub));
-	deadline = now_ms() + 5000L * t_slow();
-	for (;;) {
-		out = ctl(1, "accounts", NULL, NULL);
-		if (has_line(out, "erin", "SHA256:", NULL))
-			break;
-		ck_assert_msg(now_ms() < deadline, "n1 never learnt of "
-		    "erin:\n%s", out);
-		free(out);
-		usleep(100000);
-	}
-	free(out);
+	account_heard(1, "erin");
 	a = node_user(0, "alice");
 	SEND(a, ":whois erin");
 	EXPECT(a, MSG_WHOIS_NEVER, "");
@@ -603,10 +625,9 @@ END_TEST
 START_TEST(test_dm_one_order)
 {
 	struct tclient *c[2];
-	char seen[2][64][16], all[2][16384];
-	const char *names[2] = { "alice", "bob" };
+	char seen[2][64][16];
 	long deadline;
-	int i, j, n[2];
+	int i, j;
 
 	c[0] = node_user(0, "alice");
 	c[1] = node_user(1, "bob");
@@ -626,19 +647,8 @@ START_TEST(test_dm_one_order)
 			SEND(c[i], "d%c-%d", 'a' + i, j);
 	}
 	deadline = now_ms() + 10000L * t_slow();
-	for (i = 0; i < 2; i++) {
-		all[i][0] = '\0';
-		n[i] = 0;
-		while (n[i] < 30 && now_ms() < deadline) {
-			tc_drain(c[i], 200);
-			if (c[i]->last != NULL)
-				strncat(all[i], c[i]->last, sizeof all[i] -
-				    strlen(all[i]) - 1);
-			n[i] = tokens(all[i], "]: d", seen[i], 64);
-		}
-		ck_assert_msg(n[i] == 30, "%s saw %d of 30 lines:\n%s",
-		    names[i], n[i], all[i]);
-	}
+	for (i = 0; i < 2; i++)
+		collect(c[i], "]: d", seen[i], 30, deadline);
 	for (j = 0; j < 30; j++)
 		ck_assert_msg(strcmp(seen[0][j], seen[1][j]) == 0,
 		    "line %d: alice saw %s, bob saw %s", j, seen[0][j],
@@ -656,7 +666,6 @@ START_TEST(test_account_across)
 	    "-N", "", "-f", key, NULL };
 	struct run_result r;
 	struct tclient *c;
-	long deadline;
 
 	snprintf(key, sizeof key, "%s/dave", rd.dir);
 	snprintf(pub, sizeof pub, "%s/dave.pub", rd.dir);
@@ -666,18 +675,7 @@ START_TEST(test_account_across)
 	run_result_free(&r);
 	out = ctl(0, "register", "dave", pub);
 	free(out);
-	/* Node 2 hears of it within a round trip through Redis. */
-	deadline = now_ms() + 5000L * t_slow();
-	for (;;) {
-		out = ctl(2, "accounts", NULL, NULL);
-		if (has_line(out, "dave", "SHA256:", NULL))
-			break;
-		ck_assert_msg(now_ms() < deadline, "n2 never learnt of "
-		    "dave:\n%s", out);
-		free(out);
-		usleep(100000);
-	}
-	free(out);
+	account_heard(2, "dave");
 	c = tc_connect(&nodes[2], "d");
 	EXPECT(c, MSG_NAME_PROMPT);
 	SEND(c, "dave");
