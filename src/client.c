@@ -311,7 +311,7 @@ client_set_name(struct client *c, const char *name)
 	server.nusers++;
 	if (server.nusers > server.stats.peak_users)
 		server.stats.peak_users = server.nusers;
-	if (listener_may_log(c))
+	if (listener_may_log(&c->sa.sa))
 		log_info("client %s is %s", client_addr(c), c->name);
 }
 
@@ -559,7 +559,7 @@ client_mark(struct client *c, int flags, const char *reason)
 		return;
 	}
 	c->flags |= CLIENT_CLOSING | flags;
-	if (listener_may_log(c))
+	if (listener_may_log(&c->sa.sa))
 		log_info("client %s%s%s closed: %s", client_addr(c),
 		    c->name[0] ? " " : "", c->name, reason);
 	c->tp->read(c, 0);
@@ -666,7 +666,7 @@ client_free(struct client *c)
 	if (c->flags & CLIENT_UNSENT)
 		TAILQ_REMOVE(&unsent, c, unsent);
 	server.nclients--;
-	listener_release(c);
+	listener_release(&c->sa.sa);
 	if (c->timer != NULL)
 		event_free(c->timer);
 	if (c->resize != NULL)

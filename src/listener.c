@@ -16,7 +16,6 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include "client.h"
 #include "config.h"
 #include "limits.h"
 #include "listener.h"
@@ -285,14 +284,17 @@ listener_may_log_key(const char *key, const char *ip)
 	return (0);
 }
 
-/* May a line about c's connection be logged? */
+/* May a line about the connection from sa be logged? */
 int
-listener_may_log(const struct client *c)
+listener_may_log(const struct sockaddr *sa)
 {
-	char key[LISTENER_KEY_LEN];
+	char key[LISTENER_KEY_LEN], ip[NI_MAXHOST], addr[NI_MAXHOST + 16];
 
-	listener_key(&c->sa.sa, key);
-	return (listener_may_log_key(key, client_ip(c)));
+	listener_key(sa, key);
+	listener_format_addr(sa, sa->sa_family == AF_INET6 ?
+	    sizeof (struct sockaddr_in6) : sizeof (struct sockaddr_in), ip,
+	    sizeof ip, addr, sizeof addr);
+	return (listener_may_log_key(key, ip));
 }
 
 /* The window is over: sum up what was suppressed, start afresh. */
@@ -399,14 +401,14 @@ listener_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 
 /* A client is gone: one less from its address. */
 void
-listener_release(const struct client *c)
+listener_release(const struct sockaddr *sa)
 {
 	char key[LISTENER_KEY_LEN];
 	uintptr_t count;
 
 	if (per_address == NULL)
 		return;
-	listener_key(&c->sa.sa, key);
+	listener_key(sa, key);
 	count = (uintptr_t)strmap_get(per_address, key);
 	if (count <= 1)
 		strmap_del(per_address, key);
