@@ -251,7 +251,8 @@ remote_foreach(const char *node, const char *room, void (*fn)(const char *,
 		return;
 	}
 	strmap_sweep(remote_users, remote_node_one, &s);
-	qsort(s.nodes, s.nnodes, sizeof *s.nodes, remote_node_cmp);
+	if (s.nnodes > 1)	/* (never qsort(NULL, 0, ...)) */
+		qsort(s.nodes, s.nnodes, sizeof *s.nodes, remote_node_cmp);
 	for (i = 0; i < s.nnodes; i++) {
 		s.node = s.nodes[i];
 		strmap_sweep(remote_users, remote_each_one, &s);

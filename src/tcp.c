@@ -195,7 +195,8 @@ tcp_input(struct client *c, const uint8_t *buf, size_t len)
 {
 	size_t used;
 
-	if (c->tcp->held != NULL) {
+	/* (Closing, client_feed() drops it all: lingering reads to EOF.) */
+	if (c->tcp->held != NULL && !(c->flags & CLIENT_CLOSING)) {
 		tcp_hold(c, buf, len);
 		return;
 	}
