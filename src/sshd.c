@@ -211,7 +211,7 @@ sshd_create_key(const char *path, char **cause)
 	ssh_key key = NULL;
 	char *tmp, *copy, fp[SSHD_FINGERPRINT_MAX];
 	mode_t mask;
-	int rc;
+	int rc, error;
 
 	copy = xstrdup(path);
 	if (mkdir(dirname(copy), 0700) == -1 && errno != EEXIST) {
@@ -225,19 +225,28 @@ sshd_create_key(const char *path, char **cause)
 		xasprintf(cause, "cannot generate an SSH host key");
 		return (NULL);
 	}
-	xasprintf(&tmp, "%s.tmp", path);
+	/*
+	 * Written aside, then linked into place: link() never replaces, so
+	 * of several daemons starting together on one path (the nodes of a
+	 * cluster) one key wins and the others load it.
+	 */
+	xasprintf(&tmp, "%s.%ld.tmp", path, (long)getpid());
 	unlink(tmp);
 	mask = umask(077);
 	rc = ssh_pki_export_privkey_file(key, NULL, NULL, NULL, tmp);
 	umask(mask);
-	if (rc != SSH_OK || chmod(tmp, 0600) != 0 || rename(tmp, path) != 0) {
-		xasprintf(cause, "%s: cannot write the SSH host key: %s", path,
-		    strerror(errno));
+	if (rc != SSH_OK || chmod(tmp, 0600) != 0 || link(tmp, path) != 0) {
+		error = errno;
 		unlink(tmp);
 		free(tmp);
 		ssh_key_free(key);
+		if (rc == SSH_OK && error == EEXIST)
+			return (sshd_load_key(path, cause));
+		xasprintf(cause, "%s: cannot write the SSH host key: %s", path,
+		    strerror(error));
 		return (NULL);
 	}
+	unlink(tmp);
 	free(tmp);
 	sshd_fingerprint(key, fp, sizeof fp);
 	log_info("created SSH host key %s: %s", path, fp);

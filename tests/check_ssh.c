@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1004,6 +1005,89 @@ START_TEST(test_hostkey_generated)
 }
 END_TEST
 
+/*
+ * Nodes of a cluster share one host key path; started at the same moment,
+ * they must all serve the one key that ends up in the file, or a user would
+ * meet a changed host key from one node to the next.
+ */
+#define RACERS	8
+START_TEST(test_hostkey_race)
+{
+	char *dir = test_mkdtemp(), key[T_PATH], conf[T_PATH], log[T_PATH];
+	char json[T_PATH * 3], *text, *p, *want;
+	const char *bin = getenv("CHATSOCKD");
+	ssh_key k;
+	pid_t pid[RACERS];
+	long deadline;
+	int i, fd, seen;
+
+	ck_assert(bin != NULL);
+	snprintf(key, sizeof key, "%s/shared_key", dir);
+	for (i = 0; i < RACERS; i++) {
+		snprintf(conf, sizeof conf, "%s/c%d.json", dir, i);
+		snprintf(json, sizeof json, "{\"host\": \"127.0.0.1\", "
+		    "\"port\": 0, \"ssh\": {\"host\": \"127.0.0.1\", "
+		    "\"port\": 0, \"hostKey\": \"%s\"}, \"adminSocket\": "
+		    "\"%s/a%d.sock\", \"accountsFile\": \"%s/acc%d\"}", key,
+		    dir, i, dir, i);
+		write_file(conf, json);
+	}
+	for (i = 0; i < RACERS; i++) {
+		snprintf(conf, sizeof conf, "%s/c%d.json", dir, i);
+		snprintf(log, sizeof log, "%s/log%d", dir, i);
+		ck_assert((pid[i] = fork()) != -1);
+		if (pid[i] == 0) {
+			if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC,
+			    0600)) == -1 || dup2(fd, 2) == -1)
+				_exit(127);
+			execl(bin, "chatsockd", "-c", conf, (char *)NULL);
+			_exit(127);
+		}
+	}
+	/* Each says which key it serves once it has one. */
+	deadline = now_ms() + 10000L * t_slow();
+	for (seen = 0; seen < RACERS && now_ms() < deadline; ) {
+		usleep(50000);
+		for (i = seen = 0; i < RACERS; i++) {
+			snprintf(log, sizeof log, "%s/log%d", dir, i);
+			text = read_file(log);
+			seen += text != NULL && strstr(text, "listening for SSH") !=
+			    NULL;
+			free(text);
+		}
+	}
+	for (i = 0; i < RACERS; i++)
+		kill(pid[i], SIGTERM);
+	for (i = 0; i < RACERS; i++)
+		waitpid(pid[i], NULL, 0);
+	ck_assert_msg(seen == RACERS, "%d of %d daemons started", seen,
+	    RACERS);
+	ck_assert(ssh_pki_import_privkey_file(key, NULL, NULL, NULL, &k) ==
+	    SSH_OK);
+	want = sc_fingerprint(k);
+	ssh_key_free(k);
+	for (i = 0; i < RACERS; i++) {
+		snprintf(log, sizeof log, "%s/log%d", dir, i);
+		text = read_file(log);
+		ck_assert(text != NULL);
+		p = strstr(text, "host key ");
+		ck_assert_msg(p != NULL && strstr(p, want) != NULL,
+		    "daemon %d serves another key than the file's %s:\n%s", i,
+		    want, text);
+		free(text);
+		unlink(log);
+		snprintf(conf, sizeof conf, "%s/c%d.json", dir, i);
+		unlink(conf);
+		snprintf(conf, sizeof conf, "%s/acc%d", dir, i);
+		unlink(conf);
+	}
+	free(want);
+	unlink(key);
+	rmdir(dir);
+	free(dir);
+}
+END_TEST
+
 /* An invalid or unreadable host key file: no start, and its name said. */
 START_TEST(test_hostkey_invalid)
 {
@@ -1119,6 +1203,7 @@ ssh_suite(void)
 	tcase_add_checked_fixture(tc, setup_none, daemon_teardown);
 	tcase_add_test(tc, test_hostkey_generated);
 	tcase_add_test(tc, test_hostkey_invalid);
+	tcase_add_test(tc, test_hostkey_race);
 	suite_add_tcase(s, tc);
 	return (s);
 }
