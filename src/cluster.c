@@ -57,6 +57,7 @@
 #define CLUSTER_NAMES		CLUSTER_PREFIX "name:"
 #define CLUSTER_SEATS		CLUSTER_PREFIX "seats:"
 #define CLUSTER_ACCOUNTS	CLUSTER_PREFIX "accounts" /* hash */
+#define CLUSTER_OWNERS		CLUSTER_PREFIX "owner:"	/* + a node: its daemon */
 #define CLUSTER_REFRESH_BATCH	500	/* names per refresh script */
 
 /* Envelope types. */
@@ -163,6 +164,7 @@ static struct {
 	redisAsyncContext	*cmd;
 	redisAsyncContext	*sub;
 	int			 cmd_ready;	/* connected, AUTH sent */
+	int			 owned;		/* the node's name is ours */
 	unsigned		 subscribed;	/* confirmations so far */
 	struct event		*connect_timer;
 	struct event		*retry_timer;
@@ -198,6 +200,16 @@ static const char cluster_refresh_lua[] =
 static const char cluster_publish2_lua[] =
 	"redis.call('PUBLISH', ARGV[1], ARGV[3]) "
 	"redis.call('PUBLISH', ARGV[2], ARGV[3]) "
+	"return 0";
+
+/*
+ * Lua: the node's name is this daemon's (taken, or kept for a lease), or
+ * the answer is the daemon that has it.
+ */
+static const char cluster_own_lua[] =
+	"local v = redis.call('GET', KEYS[1]) "
+	"if v and v ~= ARGV[1] then return v end "
+	"redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) "
 	"return 0";
 
 /* Lua: give a name back only if it is still ours. */
@@ -249,6 +261,9 @@ static void	cluster_retry_cb(evutil_socket_t fd, short what, void *arg);
 static void	cluster_connect_timeout_cb(evutil_socket_t fd, short what,
 		    void *arg);
 static void	cluster_beat_cb(evutil_socket_t fd, short what, void *arg);
+static void	cluster_own(redisAsyncContext *ac);
+static void	cluster_own_cb(redisAsyncContext *ac, void *r, void *arg);
+static void	cluster_disown(void);
 static void	cluster_refresh_cb(evutil_socket_t fd, short what, void *arg);
 static void	cluster_connected_cb(const redisAsyncContext *ac, int status);
 static void	cluster_disconnected_cb(const redisAsyncContext *ac,
@@ -411,6 +426,8 @@ cluster_stop(void)
 	cl.phase = CLUSTER_OFF;
 	accounts_set_hook(NULL);
 	cl.tearing = 1;
+	if (cl.cmd != NULL && cl.owned)
+		cluster_disown();
 	if (cl.cmd != NULL)
 		redisAsyncFree(cl.cmd);
 	if (cl.sub != NULL)
@@ -510,6 +527,7 @@ cluster_connect(void)
 
 	cl.phase = CLUSTER_CONNECTING;
 	cl.cmd_ready = 0;
+	cl.owned = 0;
 	cl.subscribed = 0;
 	evtimer_add(cl.connect_timer, &tv);
 	if ((cl.cmd = cluster_open()) == NULL) {
@@ -553,8 +571,9 @@ cluster_fail(const char *fmt, ...)
 		cluster_forget_nodes();
 		cluster_tell_rooms(MSG_CLUSTER_DOWN);
 	} else if (!cl.joined)
-		log_warnx("cluster: cannot reach Redis at %s: %s; serving "
-		    "nothing until it answers, retrying", cl.redis, why);
+		log_warnx("cluster: node %s cannot join through Redis at %s: "
+		    "%s; serving nothing until it can, retrying", cl.node,
+		    cl.redis, why);
 	else
 		log_debug("cluster: reconnect failed: %s", why);
 	cl.phase = CLUSTER_DOWN;
@@ -635,7 +654,7 @@ cluster_connected_cb(const redisAsyncContext *ac, int status)
 	}
 	if (is_cmd) {
 		cl.cmd_ready = 1;
-		cluster_check_up();
+		cluster_own((redisAsyncContext *)ac);
 		return;
 	}
 	/* Rooms by pattern (reloads add rooms), the node's and all nodes'. */
@@ -678,7 +697,7 @@ cluster_check_up(void)
 {
 	long down;
 
-	if (cl.phase != CLUSTER_CONNECTING || !cl.cmd_ready ||
+	if (cl.phase != CLUSTER_CONNECTING || !cl.cmd_ready || !cl.owned ||
 	    cl.subscribed < 3)
 		return;
 	evtimer_del(cl.connect_timer);
@@ -751,6 +770,84 @@ cluster_beat_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * Claim (or keep) the node's name for this daemon: two daemons configured
+ * with one node name would take each other's lines for their own echo.
+ */
+static void
+cluster_own(redisAsyncContext *ac)
+{
+	char key[sizeof CLUSTER_OWNERS + CLUSTER_NODE_MAX], ms[16];
+	const char *argv[6];
+	size_t argvlen[6];
+	int i;
+
+	snprintf(key, sizeof key, CLUSTER_OWNERS "%s", cl.node);
+	snprintf(ms, sizeof ms, "%u", cl.lease_ms);
+	argv[0] = "EVAL";
+	argv[1] = cluster_own_lua;
+	argv[2] = "1";
+	argv[3] = key;
+	argv[4] = cl.owner;
+	argv[5] = ms;
+	for (i = 0; i < 6; i++)
+		argvlen[i] = strlen(argv[i]);
+	redisAsyncCommandArgv(ac, cluster_own_cb, NULL, 6, argv, argvlen);
+}
+
+/*
+ * At exit: give the node's name back at once, so that a restart need not
+ * wait out the lease. The command is written now; its answer is not read.
+ */
+static void
+cluster_disown(void)
+{
+	char key[sizeof CLUSTER_OWNERS + CLUSTER_NODE_MAX];
+	const char *argv[5];
+	size_t argvlen[5];
+	int i;
+
+	snprintf(key, sizeof key, CLUSTER_OWNERS "%s", cl.node);
+	argv[0] = "EVAL";
+	argv[1] = cluster_release_lua;
+	argv[2] = "1";
+	argv[3] = key;
+	argv[4] = cl.owner;
+	for (i = 0; i < 5; i++)
+		argvlen[i] = strlen(argv[i]);
+	if (redisAsyncCommandArgv(cl.cmd, NULL, NULL, 5, argv, argvlen) ==
+	    REDIS_OK)
+		redisAsyncHandleWrite(cl.cmd);
+}
+
+/* The node's name is ours, or another daemon runs under it. */
+static void
+cluster_own_cb(redisAsyncContext *ac, void *r, void *arg)
+{
+	redisReply *reply = r;
+
+	(void)ac;
+	(void)arg;
+	if (reply == NULL || cl.tearing)
+		return;
+	if (reply->type == REDIS_REPLY_INTEGER) {
+		cl.owned = 1;
+		cluster_check_up();
+		return;
+	}
+	if (reply->type == REDIS_REPLY_STRING) {
+		if (cl.joined)
+			log_warnx("cluster: node name %s is in use by another "
+			    "daemon (%.*s)", cl.node, (int)reply->len,
+			    reply->str);
+		cluster_fail("node name %s is in use by another daemon (%.*s): "
+		    "every node needs a name of its own", cl.node,
+		    (int)reply->len, reply->str);
+		return;
+	}
+	cluster_fail("node name claim: %.*s", (int)reply->len, reply->str);
+}
+
 /* Every third of a lease: keep our names. */
 static void
 cluster_refresh_cb(evutil_socket_t fd, short what, void *arg)
@@ -759,6 +856,7 @@ cluster_refresh_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	if (cl.phase == CLUSTER_UP) {
+		cluster_own(cl.cmd);
 		cluster_refresh();
 		cluster_seats_refresh();
 	}

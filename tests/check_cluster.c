@@ -377,7 +377,7 @@ START_TEST(test_waits_for_redis)
 	}
 	node_start(2, ROOMS);
 	log = read_file(nodes[2].log);
-	ck_assert_msg(log != NULL && strstr(log, "cannot reach Redis") !=
+	ck_assert_msg(log != NULL && strstr(log, "cannot join through Redis") !=
 	    NULL, "no log line while Redis is away:\n%s", log);
 	ck_assert_msg(strstr(log, "joined the cluster") != NULL,
 	    "no log line when joining:\n%s", log);
@@ -897,6 +897,66 @@ START_TEST(test_no_text_in_redis)
 }
 END_TEST
 
+/*
+ * A second daemon configured with a node name in use does not join (it
+ * would take the first one's lines for its own echo) and says why; the
+ * cluster goes on. A node restarted cleanly takes its name back at once.
+ */
+START_TEST(test_node_name_taken)
+{
+	char conf[T_PATH], log[T_PATH], json[T_PATH * 3], *text = NULL;
+	const char *bin = getenv("CHATSOCKD");
+	struct tclient *a, *b;
+	long deadline, start;
+	pid_t pid;
+	int fd;
+
+	ck_assert(bin != NULL);
+	snprintf(conf, sizeof conf, "%s/twin.json", rd.dir);
+	snprintf(log, sizeof log, "%s/twin.log", rd.dir);
+	snprintf(json, sizeof json, "{\"host\": \"127.0.0.1\", \"port\": 0, "
+	    "\"adminSocket\": \"%s/twin.sock\", \"accountsFile\": "
+	    "\"%s/twin.accounts\", \"cluster\": {\"redis\": \"unix:%s\", "
+	    "\"node\": \"n0\"}}", rd.dir, rd.dir, rd.sock);
+	write_file(conf, json);
+	ck_assert((pid = fork()) != -1);
+	if (pid == 0) {
+		if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+		    dup2(fd, 2) == -1)
+			_exit(127);
+		execl(bin, "chatsockd", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	deadline = now_ms() + 5000L * t_slow();
+	while (now_ms() < deadline) {
+		free(text);
+		text = read_file(log);
+		if (text != NULL && strstr(text, "node name n0 is in use") !=
+		    NULL)
+			break;
+		usleep(100000);
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	ck_assert_msg(text != NULL && strstr(text, "node name n0 is in use") !=
+	    NULL && strstr(text, "listening") == NULL,
+	    "the twin of n0 joined or did not say why:\n%s", text);
+	free(text);
+	/* The real n0 was not disturbed. */
+	a = node_user(0, "alice");
+	b = node_user(1, "bob");
+	soon(b, ":listall", "(on n0)");
+	tc_close(a);
+	tc_close(b);
+	/* A clean restart of n0 joins without waiting out its lease. */
+	daemon_stop(&nodes[0]);
+	start = now_ms();
+	node_start(0, ROOMS);
+	ck_assert_msg(now_ms() - start < 2000L * t_slow(), "n0 took %ld ms "
+	    "to come back", now_ms() - start);
+}
+END_TEST
+
 /* chatsockd -t explains a cluster configuration error. */
 START_TEST(test_config_errors)
 {
@@ -951,6 +1011,7 @@ cluster_suite(void)
 	tcase_add_test(tc, test_dm_across);
 	tcase_add_test(tc, test_dm_one_order);
 	tcase_add_test(tc, test_seen_across);
+	tcase_add_test(tc, test_node_name_taken);
 	tcase_add_test(tc, test_account_across);
 	tcase_add_test(tc, test_dead_node_names);
 	tcase_add_test(tc, test_no_text_in_redis);
