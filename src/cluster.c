@@ -264,6 +264,8 @@ static void	cluster_beat_cb(evutil_socket_t fd, short what, void *arg);
 static void	cluster_own(redisAsyncContext *ac);
 static void	cluster_own_cb(redisAsyncContext *ac, void *r, void *arg);
 static void	cluster_disown(void);
+static void	cluster_release_args(const char **argv, size_t *argvlen,
+		    const char *key);
 static void	cluster_refresh_cb(evutil_socket_t fd, short what, void *arg);
 static void	cluster_connected_cb(const redisAsyncContext *ac, int status);
 static void	cluster_disconnected_cb(const redisAsyncContext *ac,
@@ -805,16 +807,9 @@ cluster_disown(void)
 	char key[sizeof CLUSTER_OWNERS + CLUSTER_NODE_MAX];
 	const char *argv[5];
 	size_t argvlen[5];
-	int i;
 
 	snprintf(key, sizeof key, CLUSTER_OWNERS "%s", cl.node);
-	argv[0] = "EVAL";
-	argv[1] = cluster_release_lua;
-	argv[2] = "1";
-	argv[3] = key;
-	argv[4] = cl.owner;
-	for (i = 0; i < 5; i++)
-		argvlen[i] = strlen(argv[i]);
+	cluster_release_args(argv, argvlen, key);
 	if (redisAsyncCommandArgv(cl.cmd, NULL, NULL, 5, argv, argvlen) ==
 	    REDIS_OK)
 		redisAsyncHandleWrite(cl.cmd);
@@ -1295,9 +1290,18 @@ cluster_release(const char *name)
 	char key[sizeof CLUSTER_NAMES + USERNAME_LIMIT_MAX];
 	const char *argv[5];
 	size_t argvlen[5];
-	int i;
 
 	cluster_fold(key, sizeof key, CLUSTER_NAMES, name);
+	cluster_release_args(argv, argvlen, key);
+	cluster_command(NULL, NULL, 5, argv, argvlen);
+}
+
+/* The 5 arguments that delete key if it still holds this daemon's id. */
+static void
+cluster_release_args(const char **argv, size_t *argvlen, const char *key)
+{
+	int i;
+
 	argv[0] = "EVAL";
 	argv[1] = cluster_release_lua;
 	argv[2] = "1";
@@ -1305,7 +1309,6 @@ cluster_release(const char *name)
 	argv[4] = cl.owner;
 	for (i = 0; i < 5; i++)
 		argvlen[i] = strlen(argv[i]);
-	cluster_command(NULL, NULL, 5, argv, argvlen);
 }
 
 /* c goes away: a pending claim is answered to nobody; its name is freed. */
