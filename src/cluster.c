@@ -157,6 +157,7 @@ static struct {
 	char			*password;
 	char			*node;
 	char			*owner;		/* node:boot, lease value */
+	char			*self;		/* host:adminSocket, the node's */
 	char			*node_channel;	/* every node's */
 	char			*own_channel;	/* this node's (DMs) */
 	struct cluster_nodes	 nodes;		/* the others */
@@ -265,7 +266,8 @@ static void	cluster_own(redisAsyncContext *ac);
 static void	cluster_own_cb(redisAsyncContext *ac, void *r, void *arg);
 static void	cluster_disown(void);
 static void	cluster_release_args(const char **argv, size_t *argvlen,
-		    const char *key);
+		    const char *key, const char *value);
+static void	cluster_self(const struct config *cfg);
 static void	cluster_refresh_cb(evutil_socket_t fd, short what, void *arg);
 static void	cluster_connected_cb(const redisAsyncContext *ac, int status);
 static void	cluster_disconnected_cb(const redisAsyncContext *ac,
@@ -352,6 +354,7 @@ cluster_start(const struct config *cfg, void (*ready)(void))
 		cl.password = xstrdup(cfg->cluster.password);
 	cl.node = xstrdup(cfg->cluster.node);
 	gettimeofday(&tv, NULL);
+	cluster_self(cfg);
 	xasprintf(&cl.owner, "%s:%lx%05lx:%ld", cl.node, (long)tv.tv_sec,
 	    (long)tv.tv_usec, (long)getpid());
 	cl.node_channel = xstrdup(CLUSTER_NODES);
@@ -452,6 +455,7 @@ cluster_stop(void)
 	free(cl.password);
 	free(cl.node);
 	free(cl.owner);
+	free(cl.self);
 	free(cl.node_channel);
 	free(cl.own_channel);
 	memset(&cl, 0, sizeof cl);
@@ -773,6 +777,25 @@ cluster_beat_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * Who runs this node: the host and the admin socket, which one daemon at a
+ * time can hold, so a restart (even after a crash) is the same daemon and
+ * takes the node's name back at once, and a second daemon is not.
+ */
+static void
+cluster_self(const struct config *cfg)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "?");
+	host[sizeof host - 1] = '\0';
+	if (cfg->admin_socket != NULL && cfg->admin_socket[0] != '\0')
+		xasprintf(&cl.self, "%s:%s", host, cfg->admin_socket);
+	else
+		xasprintf(&cl.self, "%s:pid %ld", host, (long)getpid());
+}
+
+/*
  * Claim (or keep) the node's name for this daemon: two daemons configured
  * with one node name would take each other's lines for their own echo.
  */
@@ -790,7 +813,7 @@ cluster_own(redisAsyncContext *ac)
 	argv[1] = cluster_own_lua;
 	argv[2] = "1";
 	argv[3] = key;
-	argv[4] = cl.owner;
+	argv[4] = cl.self;
 	argv[5] = ms;
 	for (i = 0; i < 6; i++)
 		argvlen[i] = strlen(argv[i]);
@@ -809,7 +832,7 @@ cluster_disown(void)
 	size_t argvlen[5];
 
 	snprintf(key, sizeof key, CLUSTER_OWNERS "%s", cl.node);
-	cluster_release_args(argv, argvlen, key);
+	cluster_release_args(argv, argvlen, key, cl.self);
 	if (redisAsyncCommandArgv(cl.cmd, NULL, NULL, 5, argv, argvlen) ==
 	    REDIS_OK)
 		redisAsyncHandleWrite(cl.cmd);
@@ -1292,13 +1315,14 @@ cluster_release(const char *name)
 	size_t argvlen[5];
 
 	cluster_fold(key, sizeof key, CLUSTER_NAMES, name);
-	cluster_release_args(argv, argvlen, key);
+	cluster_release_args(argv, argvlen, key, cl.owner);
 	cluster_command(NULL, NULL, 5, argv, argvlen);
 }
 
-/* The 5 arguments that delete key if it still holds this daemon's id. */
+/* The 5 arguments that delete key if it still holds value. */
 static void
-cluster_release_args(const char **argv, size_t *argvlen, const char *key)
+cluster_release_args(const char **argv, size_t *argvlen, const char *key,
+    const char *value)
 {
 	int i;
 
@@ -1306,7 +1330,7 @@ cluster_release_args(const char **argv, size_t *argvlen, const char *key)
 	argv[1] = cluster_release_lua;
 	argv[2] = "1";
 	argv[3] = key;
-	argv[4] = cl.owner;
+	argv[4] = value;
 	for (i = 0; i < 5; i++)
 		argvlen[i] = strlen(argv[i]);
 }
