@@ -904,7 +904,8 @@ END_TEST
  */
 START_TEST(test_node_name_taken)
 {
-	char conf[T_PATH], log[T_PATH], json[T_PATH * 3], *text = NULL;
+	char conf[T_PATH], log[T_PATH], json[T_PATH * 3], extra[T_PATH];
+	char *text = NULL;
 	const char *bin = getenv("CHATSOCKD");
 	struct tclient *a, *b;
 	long deadline, start;
@@ -952,15 +953,15 @@ START_TEST(test_node_name_taken)
 	 * n0 restarted, even after kill -9, is the same daemon (same host,
 	 * same admin socket) and joins without waiting out its lease.
 	 */
-	snprintf(json, sizeof json, "%s, \"adminSocket\": \"%s/n0.sock\"",
+	snprintf(extra, sizeof extra, "%s, \"adminSocket\": \"%s/n0.sock\"",
 	    ROOMS, rd.dir);
 	daemon_stop(&nodes[0]);
-	node_start(0, json);
+	node_start(0, extra);
 	kill(nodes[0].pid, SIGKILL);
 	waitpid(nodes[0].pid, NULL, 0);
 	nodes[0].pid = 0;
 	start = now_ms();
-	node_start(0, json);
+	node_start(0, extra);
 	ck_assert_msg(now_ms() - start < 2000L * t_slow(), "n0 took %ld ms "
 	    "to come back", now_ms() - start);
 }
