@@ -295,6 +295,8 @@ static void	cluster_fly(const char *room, const char *sender,
 		    const char *peer, const char *text);
 static void	cluster_dm_echo(const char *from, const char *to,
 		    const char *text);
+static struct cluster_claim *cluster_claim_new(struct client *c,
+		    const char *name, const char *room);
 static void	cluster_claim_cb(redisReply *reply, void *arg);
 static void	cluster_release(const char *name);
 static void	cluster_refresh(void);
@@ -1249,6 +1251,19 @@ cluster_deliver(const struct cluster_msg *m)
 	}
 }
 
+/* A claim of c's for name (in room, "" for a name claim). */
+static struct cluster_claim *
+cluster_claim_new(struct client *c, const char *name, const char *room)
+{
+	struct cluster_claim *k;
+
+	k = xcalloc(1, sizeof *k);
+	k->c = c;
+	snprintf(k->name, sizeof k->name, "%s", name);
+	snprintf(k->room, sizeof k->room, "%s", room);
+	return (k);
+}
+
 /* SET NX PX: the name is ours for a lease, or someone else's. */
 void
 cluster_name_claim(struct client *c, const char *name,
@@ -1260,10 +1275,8 @@ cluster_name_claim(struct client *c, const char *name,
 	struct cluster_claim *k;
 	int i;
 
-	k = xcalloc(1, sizeof *k);
-	k->c = c;
+	k = cluster_claim_new(c, name, "");
 	k->cb = cb;
-	snprintf(k->name, sizeof k->name, "%s", name);
 	cluster_fold(key, sizeof key, CLUSTER_NAMES, name);
 	snprintf(ms, sizeof ms, "%u", cl.lease_ms);
 	argv[0] = "SET";
@@ -1450,11 +1463,8 @@ cluster_seat_claim(struct client *c, struct room *r,
 	struct cluster_claim *k;
 	int i;
 
-	k = xcalloc(1, sizeof *k);
-	k->c = c;
+	k = cluster_claim_new(c, c->name, r->name);
 	k->seat_cb = cb;
-	snprintf(k->name, sizeof k->name, "%s", c->name);
-	snprintf(k->room, sizeof k->room, "%s", r->name);
 	cluster_fold(key, sizeof key, CLUSTER_SEATS, r->name);
 	snprintf(member, sizeof member, "%s:%s", cl.owner, c->name);
 	snprintf(limit, sizeof limit, "%u", r->limit);

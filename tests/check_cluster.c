@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -190,17 +189,6 @@ setup(void)
 		node_start(i, ROOMS);
 }
 
-/* nftw callback: remove one entry. */
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return (0);
-}
-
 /* Nodes first (each must exit cleanly), then Redis and its dir. */
 static void
 teardown(void)
@@ -211,7 +199,7 @@ teardown(void)
 		daemon_stop(&nodes[i]);
 	redis_kill(SIGCONT);
 	redis_kill(SIGKILL);
-	nftw(rd.dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	rm_tree(rd.dir);
 }
 
 /* A user logged in on node i. */

@@ -327,6 +327,13 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return (0);
 }
 
+/* Remove dir and everything below it, best effort. */
+void
+rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 /* Stop the daemon with SIGTERM and assert it exits with status 0. */
 void
 daemon_stop(struct daemon *d)
@@ -361,7 +368,7 @@ daemon_stop(struct daemon *d)
 		}
 	}
 	if (d->dir[0] != '\0') {
-		nftw(d->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		rm_tree(d->dir);
 		d->dir[0] = '\0';
 	}
 }

@@ -55,6 +55,7 @@ void		 daemon_teardown(void);
 char		*test_mkdtemp(void);
 void		 write_file(const char *path, const char *text);
 char		*read_file(const char *path);		/* NULL if absent */
+void		 rm_tree(const char *dir);		/* best effort */
 
 struct tclient;
 
